@@ -1,0 +1,21 @@
+// Reverse-mode entry points: backward over several roots and torch.autograd.grad.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "xgrad/tensor.hpp"
+
+namespace xgrad::autograd {
+
+// Accumulates d(roots)/d(leaf) into every leaf's .grad. `grad_roots` may hold undefined tensors
+// for one-element roots (gradient 1). retain_graph defaults to create_graph, as in torch.
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
+
+// The gradients of `outputs` with respect to `inputs`, returned instead of accumulated.
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {},
+                         std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+                         bool allow_unused = false);
+
+}  // namespace xgrad::autograd

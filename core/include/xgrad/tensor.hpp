@@ -1,0 +1,116 @@
+// Tensor: a cheap shared handle to contiguous row-major data plus, when it takes part in
+// autograd, its gradient record. Copying a Tensor shares storage, as torch::Tensor does.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "xgrad/dtype.hpp"
+#include "xgrad/shape.hpp"
+
+namespace xgrad {
+
+struct TensorImpl;
+struct Node;
+
+class Tensor {
+ public:
+  Tensor() = default;  // undefined: no storage, as torch's default-constructed tensor
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const;
+  Shape sizes() const { return shape(); }
+  std::int64_t size(std::int64_t dim) const;
+  std::int64_t dim() const;
+  std::int64_t numel() const;
+  Dtype dtype() const;
+  bool is_floating_point() const;
+
+  // Raw row-major data; T must match dtype() (float, double, int64_t, bool).
+  template <class T> T* data_ptr() const;
+  // The single value of a one-element tensor, converted to T.
+  template <class T> T item() const;
+  std::vector<double> to_vector() const;  // all values as double, row-major
+
+  Tensor to(Dtype dtype) const;
+  Tensor contiguous() const { return *this; }  // storage is always contiguous
+  Tensor clone() const;
+  Tensor detach() const;  // shares storage and version counter, no history
+
+  // In-place: these bump the storage's version counter.
+  Tensor& copy_(const Tensor& src);
+  Tensor& add_(const Tensor& other, double alpha = 1.0);
+  Tensor& add_(double value);
+  Tensor& mul_(const Tensor& other);
+  Tensor& mul_(double value);
+  Tensor& zero_();
+  Tensor& fill_(double value);
+  std::uint32_t version() const;
+
+  // Autograd.
+  Tensor& requires_grad_(bool requires_grad = true);
+  bool requires_grad() const;
+  bool is_leaf() const;
+  Tensor grad() const;  // undefined until a gradient arrives
+  void set_grad(const Tensor& grad);
+  Tensor& mutable_grad();
+  void retain_grad();
+  bool retains_grad() const;
+  std::string grad_fn_name() const;  // "MulBackward"; "" for leaves
+  const std::shared_ptr<Node>& grad_fn() const;
+  void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
+  // The hook sees each gradient for this tensor and may return a replacement (undefined: keep).
+  void register_hook(std::function<Tensor(const Tensor&)> hook);
+
+  // Method forms of ops (defined with the ops).
+  Tensor sum() const;
+  Tensor sum(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor pow(double exponent) const;
+  Tensor pow(const Tensor& exponent) const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor t() const;
+  Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
+  Tensor permute(const std::vector<std::int64_t>& dims) const;
+  Tensor reshape(const Shape& shape) const;
+  Tensor view(const Shape& shape) const;
+  Tensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
+  Tensor squeeze() const;
+  Tensor squeeze(std::int64_t dim) const;
+  Tensor unsqueeze(std::int64_t dim) const;
+  Tensor expand(const Shape& shape) const;
+  Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
+  Tensor index_select(std::int64_t dim, const Tensor& index) const;
+  Tensor gather(std::int64_t dim, const Tensor& index) const;
+  Tensor argmax(std::int64_t dim, bool keepdim = false) const;
+  Tensor softmax(std::int64_t dim) const;
+  Tensor log_softmax(std::int64_t dim) const;
+  Tensor max() const;
+  Tensor min() const;
+
+  TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+std::string to_string(const Tensor& t);  // PyTorch's repr: tensor([...], dtype=float64, ...)
+
+}  // namespace xgrad

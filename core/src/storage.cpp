@@ -1,0 +1,39 @@
+#include <cstdlib>
+#include <new>
+
+#include "xgrad/detail/node.hpp"
+#include "xgrad/detail/tensor_impl.hpp"
+
+namespace xgrad {
+
+Storage::Storage(std::size_t nbytes_) : data(inline_buffer), nbytes(nbytes_) {
+  if (nbytes <= sizeof(inline_buffer)) return;
+  // 64-byte alignment keeps SIMD loads aligned and rows off shared cache lines.
+  const std::size_t rounded = (nbytes + 63) / 64 * 64;
+  data = std::aligned_alloc(64, rounded);
+  if (!data) throw std::bad_alloc();
+}
+
+Storage::~Storage() {
+  if (data != inline_buffer) std::free(data);
+}
+
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, Shape shape_, Dtype dtype_)
+    : storage(std::move(storage_)), shape(std::move(shape_)), numel(shape_numel(shape)), dtype(dtype_) {}
+
+TensorImpl::~TensorImpl() {
+  if (grad_fn) release_node(std::move(grad_fn));
+}
+
+Tensor make_tensor(const Shape& shape, Dtype dtype) {
+  for (auto d : shape)
+    if (d < 0) throw Error("tensor: negative dimension in shape " + shape_str(shape));
+  const std::size_t nbytes = static_cast<std::size_t>(shape_numel(shape)) * element_size(dtype);
+  return Tensor(std::make_shared<TensorImpl>(std::make_shared<Storage>(nbytes), shape, dtype));
+}
+
+Tensor make_view(const std::shared_ptr<Storage>& storage, const Shape& shape, Dtype dtype) {
+  return Tensor(std::make_shared<TensorImpl>(storage, shape, dtype));
+}
+
+}  // namespace xgrad

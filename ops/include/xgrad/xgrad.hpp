@@ -1,0 +1,23 @@
+// Everything a user program needs: #include <xgrad/xgrad.hpp>, namespace xg = xgrad.
+#pragma once
+#include "xgrad/arithmetic.hpp"
+#include "xgrad/autograd.hpp"
+#include "xgrad/broadcast.hpp"
+#include "xgrad/compare.hpp"
+#include "xgrad/dtype.hpp"
+#include "xgrad/elementwise.hpp"
+#include "xgrad/error.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/format.hpp"
+#include "xgrad/grad_mode.hpp"
+#include "xgrad/gradcheck.hpp"
+#include "xgrad/indexing.hpp"
+#include "xgrad/linalg.hpp"
+#include "xgrad/random.hpp"
+#include "xgrad/reduce.hpp"
+#include "xgrad/shape.hpp"
+#include "xgrad/shape_ops.hpp"
+#include "xgrad/softmax.hpp"
+#include "xgrad/tensor.hpp"
+
+namespace xg = xgrad;

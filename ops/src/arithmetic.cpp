@@ -1,0 +1,155 @@
+// + - * / pow: forward kernels with broadcasting and promotion, each beside its backward.
+// Backwards return gradients of the broadcast shape; the engine reduces them to each input's shape.
+#include <cmath>
+
+#include "kernels.hpp"
+#include "xgrad/arithmetic.hpp"
+#include "xgrad/compare.hpp"
+#include "xgrad/elementwise.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/grad_mode.hpp"
+
+namespace xgrad {
+
+namespace {
+
+// A saved operand, kept only when the other operand's gradient needs it.
+SavedTensor save_if(const Tensor& t, bool needed) { return needed ? SavedTensor(t) : SavedTensor(); }
+
+// x ∘ s elementwise with a double scalar, keeping x's dtype (integers become float32).
+template <class F>
+Tensor scalar_map(const Tensor& x, F f) {
+  return kernels::map_floating(x, f);
+}
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor out = kernels::binary_map("add", a, b, false, [](auto x, auto y) { return x + y; });
+  if (should_record({&a, &b})) record("AddBackward", out, {&a, &b}, [](const Tensor& g) { return Grads{g, g}; });
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor out = kernels::binary_map("sub", a, b, false, [](auto x, auto y) { return x - y; });
+  if (should_record({&a, &b})) record("SubBackward", out, {&a, &b}, [](const Tensor& g) { return Grads{g, -g}; });
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = kernels::binary_map("mul", a, b, false, [](auto x, auto y) { return x * y; });
+  if (should_record({&a, &b}))
+    record("MulBackward", out, {&a, &b},
+           [sa = save_if(a, b.requires_grad()), sb = save_if(b, a.requires_grad())](const Tensor& g) {
+             return Grads{sb.defined() ? g * sb.get() : Tensor(), sa.defined() ? g * sa.get() : Tensor()};
+           });
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor out = kernels::binary_map("div", a, b, true, [](auto x, auto y) { return x / y; });
+  if (should_record({&a, &b}))
+    record("DivBackward", out, {&a, &b},
+           [sa = save_if(a, b.requires_grad()), sb = SavedTensor(b)](const Tensor& g) {
+             const Tensor& y = sb.get();
+             return Grads{g / y, sa.defined() ? -(g * sa.get()) / (y * y) : Tensor()};
+           });
+  return out;
+}
+
+Tensor neg(const Tensor& a) {
+  Tensor out = a.dtype() == kBool ? a.to(kInt64) : a;
+  out = dispatch(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor r = make_tensor(out.shape(), out.dtype());
+    const T* x = out.template data_ptr<T>();
+    T* y = r.template data_ptr<T>();
+    for (std::int64_t i = 0; i < r.numel(); ++i) y[i] = static_cast<T>(-x[i]);
+    return r;
+  });
+  if (should_record({&a})) record("NegBackward", out, {&a}, [](const Tensor& g) { return Grads{-g}; });
+  return out;
+}
+
+Tensor reciprocal(const Tensor& a) {
+  Tensor out = scalar_map(a, [](auto x) { return decltype(x)(1) / x; });
+  if (should_record({&a}))
+    record("ReciprocalBackward", out, {&a}, [sa = SavedTensor(a)](const Tensor& g) {
+      const Tensor& x = sa.get();
+      return Grads{-g / (x * x)};
+    });
+  return out;
+}
+
+Tensor add(const Tensor& a, double s) {
+  if (!is_floating_point(a.dtype()) && s == std::nearbyint(s)) {  // int + whole number stays int
+    return add(a, full({}, s, a.dtype() == kBool ? kInt64 : a.dtype()));
+  }
+  Tensor out = scalar_map(a, [s](auto x) { return static_cast<decltype(x)>(x + static_cast<decltype(x)>(s)); });
+  if (should_record({&a})) record("AddBackward", out, {&a}, [](const Tensor& g) { return Grads{g}; });
+  return out;
+}
+
+Tensor mul(const Tensor& a, double s) {
+  Tensor out = scalar_map(a, [s](auto x) { return static_cast<decltype(x)>(x * static_cast<decltype(x)>(s)); });
+  if (should_record({&a})) record("MulBackward", out, {&a}, [s](const Tensor& g) { return Grads{g * s}; });
+  return out;
+}
+
+Tensor div(const Tensor& a, double s) {
+  Tensor out = scalar_map(a, [s](auto x) { return static_cast<decltype(x)>(x / static_cast<decltype(x)>(s)); });
+  if (should_record({&a})) record("DivBackward", out, {&a}, [s](const Tensor& g) { return Grads{g / s}; });
+  return out;
+}
+
+Tensor pow(const Tensor& base, double p) {
+  Tensor out = scalar_map(base, [p](auto x) {
+    using T = decltype(x);
+    if (p == 2.0) return x * x;
+    return static_cast<T>(std::pow(x, static_cast<T>(p)));
+  });
+  if (should_record({&base}))
+    record("PowBackward", out, {&base}, [sb = SavedTensor(base), p](const Tensor& g) {
+      if (p == 0.0) return Grads{zeros_like(g)};
+      return Grads{g * p * pow(sb.get(), p - 1.0)};
+    });
+  return out;
+}
+
+Tensor square(const Tensor& a) { return pow(a, 2.0); }
+
+Tensor pow(const Tensor& base, const Tensor& exponent) {
+  Tensor out = kernels::binary_map("pow", base, exponent, true, [](auto x, auto y) { return std::pow(x, y); });
+  if (should_record({&base, &exponent}))
+    record("PowBackward", out, {&base, &exponent},
+           [sb = SavedTensor(base), se = SavedTensor(exponent), need_exponent = exponent.requires_grad()](
+               const Tensor& g) {
+             const Tensor& x = sb.get();
+             const Tensor& e = se.get();
+             Tensor grad_exponent;
+             if (need_exponent)  // d/de x^e = x^e·log x, taken as 0 where x == 0 and e >= 0 (torch's limit)
+               grad_exponent = where(logical_and(eq(x, 0.0), ge(e, 0.0)), 0.0, g * pow(x, e) * log(x));
+             return Grads{g * e * pow(x, e - 1.0), grad_exponent};
+           });
+  return out;
+}
+
+Tensor pow(double base, const Tensor& exponent) {
+  return pow(full({}, base, kernels::floating_dtype(exponent.dtype())), exponent);
+}
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator-(const Tensor& a) { return neg(a); }
+Tensor operator+(const Tensor& a, double b) { return add(a, b); }
+Tensor operator+(double a, const Tensor& b) { return add(b, a); }
+Tensor operator-(const Tensor& a, double b) { return add(a, -b); }
+Tensor operator-(double a, const Tensor& b) { return add(neg(b), a); }
+Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
+Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
+Tensor operator/(const Tensor& a, double b) { return div(a, b); }
+Tensor operator/(double a, const Tensor& b) { return mul(reciprocal(b), a); }
+
+}  // namespace xgrad

@@ -1,0 +1,166 @@
+// Index ops, in pairs that are each other's backward: index_select <-> index_add, gather <-> scatter_add.
+#include <cstring>
+
+#include "kernels.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/indexing.hpp"
+
+namespace xgrad {
+
+namespace {
+
+void check_index(const char* op, const Tensor& index) {
+  if (index.dtype() != kInt64)
+    throw Error(fmt::format("{}: index must be an int64 tensor, got {}", op, dtype_name(index.dtype())));
+}
+
+std::int64_t checked_position(const char* op, std::int64_t value, std::int64_t size, std::int64_t dim) {
+  if (value < 0 || value >= size)
+    throw Error(fmt::format("{}: index {} is out of range for dimension {} of size {}", op, value, dim, size));
+  return value;
+}
+
+// Calls f(position_in_index, offset_in_target) for every element of `index`, where the target offset
+// has the index value in place of coordinate `dim` (gather/scatter addressing).
+template <class F>
+void for_each_indexed(const char* op, const Tensor& index, const Shape& target, std::int64_t dim, F f) {
+  const Shape& ishape = index.shape();
+  const auto nd = static_cast<std::int64_t>(ishape.size());
+  const auto strides = detail::broadcast_strides(target, target);
+  std::vector<std::int64_t> coord(nd, 0);
+  const std::int64_t* idx = index.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < index.numel(); ++i) {
+    std::int64_t offset = 0;
+    for (std::int64_t k = 0; k < nd; ++k)
+      offset += (k == dim ? checked_position(op, idx[i], target[k], dim) : coord[k]) * strides[k];
+    f(i, offset);
+    for (std::int64_t k = nd - 1; k >= 0; --k) {
+      if (++coord[k] < ishape[k]) break;
+      coord[k] = 0;
+    }
+  }
+}
+
+void check_gather_shapes(const char* op, const Tensor& t, std::int64_t d, const Tensor& index) {
+  bool ok = index.dim() == t.dim();
+  for (std::int64_t k = 0; ok && k < t.dim(); ++k) ok = k == d || index.size(k) <= t.size(k);
+  if (!ok)
+    throw Error(fmt::format("{}: index of shape {} does not fit input of shape {} along dimensions other than {}", op,
+                            shape_str(index.shape()), shape_str(t.shape()), d));
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& t, std::int64_t dim, const Tensor& index) {
+  check_index("index_select", index);
+  if (index.dim() > 1)
+    throw Error(fmt::format("index_select: index must be 0-D or 1-D, got shape {}", shape_str(index.shape())));
+  const auto d = wrap_dim("index_select", dim, t.dim());
+  const Shape in_shape = t.dim() == 0 ? Shape{1} : t.shape();
+  const kernels::AxisSplit s = kernels::split_at(in_shape, d);
+  const std::int64_t count = index.numel();
+  Shape out_shape = in_shape;
+  out_shape[d] = count;
+  if (t.dim() == 0) out_shape = index.dim() == 0 ? Shape{} : Shape{count};
+  Tensor out = make_tensor(out_shape, t.dtype());
+  const std::int64_t* idx = index.data_ptr<std::int64_t>();
+  const std::size_t elem = element_size(t.dtype());
+  const auto* in = static_cast<const unsigned char*>(t.impl()->storage->data);
+  auto* dst = static_cast<unsigned char*>(out.impl()->storage->data);
+  for (std::int64_t j = 0; j < count; ++j) checked_position("index_select", idx[j], s.size, d);
+  for (std::int64_t o = 0; o < s.outer; ++o)
+    for (std::int64_t j = 0; j < count; ++j)
+      std::memcpy(dst + ((o * count + j) * s.inner) * elem, in + ((o * s.size + idx[j]) * s.inner) * elem, s.inner * elem);
+  if (should_record({&t}))
+    record("IndexSelectBackward", out, {&t}, [in_shape = t.shape(), d, index](const Tensor& g) {
+      return Grads{index_add(zeros(in_shape, g.dtype()), d, index, g)};
+    });
+  return out;
+}
+
+Tensor index_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source) {
+  check_index("index_add", index);
+  const auto d = wrap_dim("index_add", dim, self.dim());
+  Shape expected = self.dim() == 0 ? Shape{} : self.shape();
+  if (self.dim() > 0) expected[d] = index.numel();
+  if (index.dim() > 1 || source.shape() != expected)
+    throw Error(fmt::format("index_add: source of shape {} and index of shape {} do not match self of shape {} along "
+                            "dimension {} (expected source shape {})",
+                            shape_str(source.shape()), shape_str(index.shape()), shape_str(self.shape()), d,
+                            shape_str(expected)));
+  Tensor out = self.detach().clone();
+  const Tensor src = kernels::cast_raw(source, self.dtype());
+  const kernels::AxisSplit s = kernels::split_at(self.dim() == 0 ? Shape{1} : self.shape(), d);
+  const std::int64_t count = index.numel();
+  const std::int64_t* idx = index.data_ptr<std::int64_t>();
+  for (std::int64_t j = 0; j < count; ++j) checked_position("index_add", idx[j], s.size, d);
+  dispatch(self.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = src.data_ptr<T>();
+    T* o = out.data_ptr<T>();
+    for (std::int64_t a = 0; a < s.outer; ++a)
+      for (std::int64_t j = 0; j < count; ++j)
+        for (std::int64_t i = 0; i < s.inner; ++i)
+          o[(a * s.size + idx[j]) * s.inner + i] += in[(a * count + j) * s.inner + i];
+  });
+  if (should_record({&self, &source}))
+    record("IndexAddBackward", out, {&self, &source},
+           [d, index](const Tensor& g) { return Grads{g, index_select(g, d, index)}; });
+  return out;
+}
+
+Tensor gather(const Tensor& t, std::int64_t dim, const Tensor& index) {
+  check_index("gather", index);
+  const auto d = wrap_dim("gather", dim, t.dim());
+  check_gather_shapes("gather", t, d, index);
+  Tensor out = make_tensor(index.shape(), t.dtype());
+  dispatch(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = t.data_ptr<T>();
+    T* o = out.data_ptr<T>();
+    for_each_indexed("gather", index, t.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[i] = in[offset]; });
+  });
+  if (should_record({&t}))
+    record("GatherBackward", out, {&t}, [in_shape = t.shape(), d, index](const Tensor& g) {
+      return Grads{scatter_add(zeros(in_shape, g.dtype()), d, index, g)};
+    });
+  return out;
+}
+
+Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src_in) {
+  check_index("scatter_add", index);
+  const auto d = wrap_dim("scatter_add", dim, self.dim());
+  check_gather_shapes("scatter_add", self, d, index);
+  if (src_in.shape() != index.shape())
+    throw Error(fmt::format("scatter_add: src of shape {} must have the index's shape {}", shape_str(src_in.shape()),
+                            shape_str(index.shape())));
+  Tensor out = self.detach().clone();
+  const Tensor src = kernels::cast_raw(src_in, self.dtype());
+  dispatch(self.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = src.data_ptr<T>();
+    T* o = out.data_ptr<T>();
+    for_each_indexed("scatter_add", index, self.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[offset] += in[i]; });
+  });
+  if (should_record({&self, &src_in}))
+    record("ScatterAddBackward", out, {&self, &src_in},
+           [d, index](const Tensor& g) { return Grads{g, gather(g, d, index)}; });
+  return out;
+}
+
+Tensor one_hot(const Tensor& labels, std::int64_t num_classes, Dtype dtype) {
+  check_index("one_hot", labels);
+  Shape shape = labels.shape();
+  shape.push_back(num_classes);
+  Tensor out = zeros(shape, dtype);
+  const std::int64_t* l = labels.data_ptr<std::int64_t>();
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data_ptr<T>();
+    for (std::int64_t i = 0; i < labels.numel(); ++i)
+      o[i * num_classes + checked_position("one_hot", l[i], num_classes, labels.dim())] = T(1);
+  });
+  return out;
+}
+
+}  // namespace xgrad

@@ -1,0 +1,107 @@
+// Raw forward kernels shared by the op files: typed loops over contiguous buffers, with broadcasting.
+// Ops call these and then record their backward; nothing here records anything.
+#pragma once
+#include <cstdint>
+#include <fmt/format.h>
+
+#include "xgrad/detail/broadcast_iter.hpp"
+#include "xgrad/detail/node.hpp"
+
+namespace xgrad::kernels {
+
+// The dtype elementwise math computes in: floating dtypes stay, integers and bools become float32.
+inline Dtype floating_dtype(Dtype dtype) { return is_floating_point(dtype) ? dtype : kFloat32; }
+
+// out[i] = f(x[i]) with x converted to `dtype` first; f gets and returns T.
+template <class F>
+Tensor map_floating(const Tensor& x_in, F f) {
+  const Dtype dtype = floating_dtype(x_in.dtype());
+  Tensor x = x_in.dtype() == dtype ? x_in : x_in.detach().to(dtype);
+  Tensor out = make_tensor(x.shape(), dtype);
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* in = x.data_ptr<T>();
+      T* dst = out.data_ptr<T>();
+      const std::int64_t n = x.numel();
+      for (std::int64_t i = 0; i < n; ++i) dst[i] = f(in[i]);
+    }
+  });
+  return out;
+}
+
+// out = f(a, b) broadcast, both operands converted to `dtype`, result of dtype `out_dtype`.
+template <class T, class Out, class F>
+void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
+  const T* x = a.data_ptr<T>();
+  const T* y = b.data_ptr<T>();
+  Out* dst = out.data_ptr<Out>();
+  const std::int64_t n = out.numel();
+  if (a.numel() == n && b.numel() == n) {  // same shape: one flat loop
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = f(x[i], y[i]);
+    return;
+  }
+  if (b.numel() == 1 && a.numel() == n) {
+    const T s = y[0];
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = f(x[i], s);
+    return;
+  }
+  if (a.numel() == 1 && b.numel() == n) {
+    const T s = x[0];
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = f(s, y[i]);
+    return;
+  }
+  const Shape& shape = out.shape();
+  const auto sa = detail::broadcast_strides(a.shape(), shape);
+  const auto sb = detail::broadcast_strides(b.shape(), shape);
+  detail::for_each_row(shape, sa, sb,
+                       [&](std::int64_t o, std::int64_t i, std::int64_t si, std::int64_t j, std::int64_t sj,
+                           std::int64_t len) {
+                         if (si == 1 && sj == 1)
+                           for (std::int64_t k = 0; k < len; ++k) dst[o + k] = f(x[i + k], y[j + k]);
+                         else if (si == 1 && sj == 0)
+                           for (std::int64_t k = 0; k < len; ++k) dst[o + k] = f(x[i + k], y[j]);
+                         else if (si == 0 && sj == 1)
+                           for (std::int64_t k = 0; k < len; ++k) dst[o + k] = f(x[i], y[j + k]);
+                         else
+                           for (std::int64_t k = 0; k < len; ++k) dst[o + k] = f(x[i + k * si], y[j + k * sj]);
+                       });
+}
+
+// Converts without recording (the op that calls this records its own backward).
+inline Tensor cast_raw(const Tensor& t, Dtype dtype) { return t.dtype() == dtype ? t : t.detach().to(dtype); }
+
+// Elementwise binary op over the promoted dtype; `compute_dtype` may force floating (true division).
+template <class F>
+Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, bool floating_only, F f) {
+  const Shape shape = a_in.shape() == b_in.shape() ? a_in.shape() : broadcast_shapes(op, a_in.shape(), b_in.shape());
+  Dtype dtype = promote_types(a_in.dtype(), b_in.dtype());
+  if (floating_only) dtype = floating_dtype(dtype);
+  if (dtype == kBool) dtype = kInt64;  // arithmetic on bools counts, as torch's promotion of True + True
+  const Tensor a = cast_raw(a_in, dtype), b = cast_raw(b_in, dtype);
+  Tensor out = make_tensor(shape, dtype);
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (!std::is_same_v<T, bool>) broadcast_loop<T, T>(a, b, out, [&](T x, T y) { return static_cast<T>(f(x, y)); });
+  });
+  return out;
+}
+
+// A tensor of the mask's shape holding 1 where mask is true and 0 elsewhere, of `dtype`.
+inline Tensor mask_as(const Tensor& mask, Dtype dtype) { return mask.to(dtype); }
+
+// Splits `shape` around `dim` into [outer, size, inner] for loops along one dimension.
+struct AxisSplit {
+  std::int64_t outer = 1, size = 1, inner = 1;
+};
+inline AxisSplit split_at(const Shape& shape, std::int64_t dim) {
+  AxisSplit s;
+  for (std::int64_t d = 0; d < static_cast<std::int64_t>(shape.size()); ++d) {
+    if (d < dim) s.outer *= shape[d];
+    else if (d == dim) s.size = shape[d];
+    else s.inner *= shape[d];
+  }
+  return s;
+}
+
+}  // namespace xgrad::kernels

@@ -1,0 +1,180 @@
+// Matrix products on BLAS gemm. C = op(A)·op(B) with op a transpose flag, so every backward is
+// again a gemm with flags and never copies a transpose:
+//   dA = G·op(B)ᵀ (or its transpose when A was transposed), dB = op(A)ᵀ·G (likewise).
+#include <cblas.h>
+
+#include "kernels.hpp"
+#include "xgrad/arithmetic.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/linalg.hpp"
+#include "xgrad/reduce.hpp"
+#include "xgrad/shape_ops.hpp"
+
+namespace xgrad {
+
+namespace {
+
+void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, const float* b, float beta,
+          float* c) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a,
+              ta ? m : k, b, tb ? k : n, beta, c, n);
+}
+void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, const double* b,
+          double beta, double* c) {
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0, a,
+              ta ? m : k, b, tb ? k : n, beta, c, n);
+}
+
+Dtype matmul_dtype(const char* op, const Tensor& a, const Tensor& b) {
+  const Dtype dtype = promote_types(a.dtype(), b.dtype());
+  if (!is_floating_point(dtype))
+    throw Error(fmt::format("{}: only floating-point tensors can be multiplied, got {} and {}", op,
+                            dtype_name(a.dtype()), dtype_name(b.dtype())));
+  return dtype;
+}
+
+[[noreturn]] void throw_mismatch(const char* op, const Tensor& a, const Tensor& b, std::int64_t ka, std::int64_t kb) {
+  throw Error(fmt::format("{}: shapes {} and {} cannot be multiplied ({} != {})", op, shape_str(a.shape()),
+                          shape_str(b.shape()), ka, kb));
+}
+
+// The batched core: a [B, n, k] (or [B, k, n] when ta), b [B, k, m] (or [B, m, k]) -> [B, n, m].
+Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, bool batched) {
+  const std::int64_t off = batched ? 1 : 0;
+  if (a_in.dim() != 2 + off || b_in.dim() != 2 + off)
+    throw Error(fmt::format("{}: expected {}-D operands, got shapes {} and {}", op, 2 + off, shape_str(a_in.shape()),
+                            shape_str(b_in.shape())));
+  const std::int64_t batch = batched ? a_in.size(0) : 1;
+  if (batched && b_in.size(0) != batch)
+    throw Error(fmt::format("{}: batch sizes differ in shapes {} and {}", op, shape_str(a_in.shape()),
+                            shape_str(b_in.shape())));
+  const std::int64_t n = a_in.size(ta ? off + 1 : off), ka = a_in.size(ta ? off : off + 1);
+  const std::int64_t kb = b_in.size(tb ? off + 1 : off), m = b_in.size(tb ? off : off + 1);
+  if (ka != kb) throw_mismatch(op, a_in, b_in, ka, kb);
+  const Dtype dtype = matmul_dtype(op, a_in, b_in);
+  const Tensor a = kernels::cast_raw(a_in, dtype), b = kernels::cast_raw(b_in, dtype);
+  Tensor out = batched ? make_tensor({batch, n, m}, dtype) : make_tensor({n, m}, dtype);
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* pa = a.data_ptr<T>();
+      const T* pb = b.data_ptr<T>();
+      T* pc = out.data_ptr<T>();
+      if (ka == 0) {
+        std::fill_n(pc, out.numel(), T(0));
+        return;
+      }
+      for (std::int64_t i = 0; i < batch; ++i)
+        gemm(ta, tb, n, m, ka, pa + i * n * ka, pb + i * ka * m, T(0), pc + i * n * m);
+    }
+  });
+  return out;
+}
+
+Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched);
+
+Grads product_backward(const Tensor& g, const SavedTensor& sa, const SavedTensor& sb, bool ta, bool tb, bool batched) {
+  Tensor ga, gb;
+  if (sb.defined()) {
+    const Tensor& b = sb.get();
+    ga = ta ? product("mm", b, g, tb, true, batched) : product("mm", g, b, false, !tb, batched);
+  }
+  if (sa.defined()) {
+    const Tensor& a = sa.get();
+    gb = tb ? product("mm", g, a, true, ta, batched) : product("mm", a, g, !ta, false, batched);
+  }
+  return Grads{ga, gb};
+}
+
+Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched) {
+  Tensor out = batched_product(op, a, b, ta, tb, batched);
+  if (should_record({&a, &b})) {
+    // Each input's gradient needs only the other input.
+    SavedTensor sa = b.requires_grad() ? SavedTensor(a) : SavedTensor();
+    SavedTensor sb = a.requires_grad() ? SavedTensor(b) : SavedTensor();
+    record(batched ? "BmmBackward" : "MmBackward", out, {&a, &b}, [sa, sb, ta, tb, batched](const Tensor& g) {
+      return product_backward(g, sa, sb, ta, tb, batched);
+    });
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor mm_transposed(const Tensor& a, const Tensor& b, bool ta, bool tb) { return product("mm", a, b, ta, tb, false); }
+Tensor mm(const Tensor& a, const Tensor& b) { return product("mm", a, b, false, false, false); }
+Tensor bmm(const Tensor& a, const Tensor& b) { return product("bmm", a, b, false, false, true); }
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  const auto da = a.dim(), db = b.dim();
+  if (da == 0 || db == 0)
+    throw Error(fmt::format("matmul: both arguments need at least 1 dimension, got shapes {} and {}",
+                            shape_str(a.shape()), shape_str(b.shape())));
+  const std::int64_t ka = a.size(-1), kb = db == 1 ? b.size(0) : b.size(-2);
+  if (ka != kb) throw_mismatch("matmul", a, b, ka, kb);
+  if (da == 1 && db == 1) return reshape(product("matmul", unsqueeze(a, 0), unsqueeze(b, 1), false, false, false), {});
+  if (da == 2 && db == 2) return product("matmul", a, b, false, false, false);
+  if (da == 1 && db == 2) return squeeze(product("matmul", unsqueeze(a, 0), b, false, false, false), 0);
+  if (da == 2 && db == 1) return squeeze(product("matmul", a, unsqueeze(b, 1), false, false, false), 1);
+  // Batched: promote 1-D operands, broadcast the batch dimensions, multiply, then drop promoted dims.
+  const Tensor a2 = da == 1 ? unsqueeze(a, 0) : a;
+  const Tensor b2 = db == 1 ? unsqueeze(b, 1) : b;
+  const Shape batch_a(a2.shape().begin(), a2.shape().end() - 2), batch_b(b2.shape().begin(), b2.shape().end() - 2);
+  const Shape batch = broadcast_shapes("matmul", batch_a, batch_b);
+  const std::int64_t n = a2.size(-2), k = a2.size(-1), m = b2.size(-1);
+  Shape full_a = batch, full_b = batch, full_out = batch;
+  full_a.insert(full_a.end(), {n, k});
+  full_b.insert(full_b.end(), {k, m});
+  const std::int64_t count = shape_numel(batch);
+  const Tensor out3 = product("matmul", reshape(expand(a2, full_a), {count, n, k}), reshape(expand(b2, full_b), {count, k, m}),
+                              false, false, true);
+  if (da > 1) full_out.push_back(n);
+  if (db > 1) full_out.push_back(m);
+  return reshape(out3, full_out);
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  if (weight.dim() != 2)
+    throw Error(fmt::format("linear: weight must be 2-D [out, in], got shape {}", shape_str(weight.shape())));
+  if (x.dim() == 0 || x.size(-1) != weight.size(1))
+    throw Error(fmt::format("linear: input of shape {} does not match weight of shape {} (in_features {} != {})",
+                            shape_str(x.shape()), shape_str(weight.shape()), x.dim() ? x.size(-1) : 0, weight.size(1)));
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
+    throw Error(fmt::format("linear: bias of shape {} does not match weight of shape {}", shape_str(bias.shape()),
+                            shape_str(weight.shape())));
+  if (x.dim() != 2) {  // fold leading dimensions into rows
+    Shape out_shape = x.shape();
+    out_shape.back() = weight.size(0);
+    return reshape(linear(reshape(x, {-1, x.size(-1)}), weight, bias), out_shape);
+  }
+  const Dtype dtype = matmul_dtype("linear", x, weight);
+  const Tensor xs = kernels::cast_raw(x, dtype), ws = kernels::cast_raw(weight, dtype);
+  const std::int64_t rows = x.size(0), in = x.size(1), out_features = weight.size(0);
+  Tensor out = make_tensor({rows, out_features}, dtype);
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      T* po = out.data_ptr<T>();
+      T beta = 0;
+      if (bias.defined()) {  // broadcast the bias into every row, then gemm adds x·wᵀ onto it
+        const Tensor bs = kernels::cast_raw(bias, dtype);
+        const T* pb = bs.data_ptr<T>();
+        for (std::int64_t r = 0; r < rows; ++r) std::copy_n(pb, out_features, po + r * out_features);
+        beta = 1;
+      }
+      if (in == 0 && beta == 0) std::fill_n(po, out.numel(), T(0));
+      else if (in > 0) gemm(false, true, rows, out_features, in, xs.data_ptr<T>(), ws.data_ptr<T>(), beta, po);
+    }
+  });
+  if (should_record({&x, &weight, &bias})) {
+    SavedTensor sx = weight.requires_grad() ? SavedTensor(x) : SavedTensor();
+    SavedTensor sw = x.requires_grad() ? SavedTensor(weight) : SavedTensor();
+    record("LinearBackward", out, {&x, &weight, &bias}, [sx, sw, has_bias = bias.defined()](const Tensor& g) {
+      return Grads{sw.defined() ? mm(g, sw.get()) : Tensor(), sx.defined() ? mm_transposed(g, sx.get(), true, false) : Tensor(),
+                   has_bias ? sum(g, {0}) : Tensor()};
+    });
+  }
+  return out;
+}
+
+}  // namespace xgrad

@@ -1,0 +1,196 @@
+// Reductions. sum and max/min have kernels and backwards; mean, var, std and logsumexp are
+// compositions of differentiable ops and need no backward of their own.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels.hpp"
+#include "xgrad/arithmetic.hpp"
+#include "xgrad/compare.hpp"
+#include "xgrad/elementwise.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/grad_mode.hpp"
+#include "xgrad/indexing.hpp"
+#include "xgrad/reduce.hpp"
+#include "xgrad/shape_ops.hpp"
+
+namespace xgrad {
+
+namespace {
+
+// The reduced dimensions as a sorted, wrapped, duplicate-free mask; empty `dims` means all.
+std::vector<bool> dim_mask(const char* op, const Shape& shape, const Dims& dims) {
+  const auto nd = static_cast<std::int64_t>(shape.size());
+  std::vector<bool> mask(shape.size(), dims.empty());
+  for (auto d : dims) {
+    const auto w = wrap_dim(op, d, nd);
+    if (nd == 0) continue;
+    if (mask[w]) throw Error(fmt::format("{}: dimension {} appears twice in the reduced dimensions", op, d));
+    mask[w] = true;
+  }
+  return mask;
+}
+
+Shape keepdim_shape(const Shape& shape, const std::vector<bool>& mask) {
+  Shape out = shape;
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (mask[i]) out[i] = 1;
+  return out;
+}
+
+Shape dropped_shape(const Shape& shape, const std::vector<bool>& mask) {
+  Shape out;
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (!mask[i]) out.push_back(shape[i]);
+  return out;
+}
+
+// Sum to `kshape` (t's shape with reduced dims set to 1) without recording, then shaped to `out_shape`.
+Tensor sum_raw(const Tensor& t, const Shape& kshape, const Shape& out_shape) {
+  NoGradGuard no_grad;
+  Tensor src = t.detach();
+  if (!is_floating_point(src.dtype())) src = src.to(kInt64);  // torch sums integers and bools as int64
+  Tensor out = src.shape() == kshape ? src.clone() : sum_to(src, kshape);
+  return make_view(out.impl()->storage, out_shape, out.dtype());
+}
+
+std::int64_t count_reduced(const Shape& shape, const std::vector<bool>& mask) {
+  std::int64_t n = 1;
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (mask[i]) n *= shape[i];
+  return n;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& t, const Dims& dims, bool keepdim) {
+  const auto mask = dim_mask("sum", t.shape(), dims);
+  const Shape kshape = keepdim_shape(t.shape(), mask);
+  Tensor out = sum_raw(t, kshape, keepdim ? kshape : dropped_shape(t.shape(), mask));
+  if (should_record({&t}))
+    record("SumBackward", out, {&t}, [kshape, in_shape = t.shape()](const Tensor& g) {
+      return Grads{expand(reshape(g, kshape), in_shape)};
+    });
+  return out;
+}
+Tensor sum(const Tensor& t) { return sum(t, {}, false); }
+
+Tensor mean(const Tensor& t, const Dims& dims, bool keepdim) {
+  if (!t.is_floating_point())
+    throw Error(fmt::format("mean: input must be floating point, got {} (use .to(xgrad::kFloat32))",
+                            dtype_name(t.dtype())));
+  const auto mask = dim_mask("mean", t.shape(), dims);
+  const auto n = count_reduced(t.shape(), mask);
+  return sum(t, dims, keepdim) / static_cast<double>(n);
+}
+Tensor mean(const Tensor& t) { return mean(t, {}, false); }
+
+namespace {
+
+// Values and indices of the max (or min) along `dim`; NaN wins, as in torch.
+std::tuple<Tensor, Tensor> extreme_along(const char* op, const Tensor& t, std::int64_t dim, bool keepdim, bool take_max) {
+  const std::int64_t d = wrap_dim(op, dim, t.dim());
+  const Shape in_shape = t.dim() == 0 ? Shape{1} : t.shape();
+  const kernels::AxisSplit s = kernels::split_at(in_shape, d);
+  if (s.size == 0) throw Error(fmt::format("{}: cannot reduce over an empty dimension {} of shape {}", op, dim, shape_str(t.shape())));
+  Shape kshape = in_shape;
+  kshape[d] = 1;
+  Shape out_shape = kshape;
+  if (!keepdim) out_shape.erase(out_shape.begin() + d);
+  if (t.dim() == 0) out_shape = {};
+  Tensor values = make_tensor(out_shape, t.dtype());
+  Tensor indices = make_tensor(out_shape, kInt64);
+  std::int64_t* ip = indices.data_ptr<std::int64_t>();
+  dispatch(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = t.data_ptr<T>();
+    T* v = values.data_ptr<T>();
+    for (std::int64_t o = 0; o < s.outer; ++o)
+      for (std::int64_t i = 0; i < s.inner; ++i) {
+        const T* base = x + o * s.size * s.inner + i;
+        std::int64_t best = 0;
+        for (std::int64_t k = 1; k < s.size; ++k) {
+          const T cand = base[k * s.inner], cur = base[best * s.inner];
+          if (cur != cur) break;  // NaN found: it stays
+          if (cand != cand || (take_max ? cand > cur : cand < cur)) best = k;
+        }
+        v[o * s.inner + i] = base[best * s.inner];
+        ip[o * s.inner + i] = best;
+      }
+  });
+  return {values, indices};
+}
+
+std::tuple<Tensor, Tensor> extreme_recorded(const char* op, const char* node, const Tensor& t, std::int64_t dim,
+                                            bool keepdim, bool take_max) {
+  auto [values, indices] = extreme_along(op, t, dim, keepdim, take_max);
+  if (should_record({&t})) {
+    const std::int64_t d = wrap_dim(op, dim, t.dim());
+    record(node, values, {&t}, [idx = indices, d, keepdim, in_shape = t.shape()](const Tensor& g) {
+      if (in_shape.empty()) return Grads{g};
+      const Tensor gk = keepdim ? g : unsqueeze(g, d);
+      const Tensor ik = keepdim ? idx : unsqueeze(idx, d);
+      return Grads{scatter_add(zeros(in_shape, g.dtype()), d, ik, gk)};
+    });
+  }
+  return {values, indices};
+}
+
+// max()/min() over everything: the gradient is shared evenly among the elements equal to the result.
+Tensor extreme_all(const char* op, const char* node, const Tensor& t, bool take_max) {
+  if (t.numel() == 0) throw Error(fmt::format("{}: the input of shape {} is empty", op, shape_str(t.shape())));
+  Tensor flat = make_view(t.impl()->storage, {t.numel()}, t.dtype());
+  Tensor value = std::get<0>(extreme_along(op, flat, 0, false, take_max));
+  if (should_record({&t}))
+    record(node, value, {&t}, [st = SavedTensor(t), v = value.detach()](const Tensor& g) {
+      const Tensor mask = eq(st.get(), v).to(g.dtype());
+      return Grads{g * mask / sum(mask)};
+    });
+  return value;
+}
+
+}  // namespace
+
+Tensor max(const Tensor& t) { return extreme_all("max", "MaxBackward", t, true); }
+Tensor min(const Tensor& t) { return extreme_all("min", "MinBackward", t, false); }
+std::tuple<Tensor, Tensor> max(const Tensor& t, std::int64_t dim, bool keepdim) {
+  return extreme_recorded("max", "MaxBackward", t, dim, keepdim, true);
+}
+std::tuple<Tensor, Tensor> min(const Tensor& t, std::int64_t dim, bool keepdim) {
+  return extreme_recorded("min", "MinBackward", t, dim, keepdim, false);
+}
+Tensor amax(const Tensor& t, std::int64_t dim, bool keepdim) { return std::get<0>(max(t, dim, keepdim)); }
+Tensor argmax(const Tensor& t, std::int64_t dim, bool keepdim) {
+  return std::get<1>(extreme_along("argmax", t, dim, keepdim, true));
+}
+Tensor argmin(const Tensor& t, std::int64_t dim, bool keepdim) {
+  return std::get<1>(extreme_along("argmin", t, dim, keepdim, false));
+}
+Tensor argmax(const Tensor& t) {
+  return std::get<1>(extreme_along("argmax", make_view(t.impl()->storage, {t.numel()}, t.dtype()), 0, false, true));
+}
+
+Tensor var(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
+  if (!t.is_floating_point()) throw Error(fmt::format("var: input must be floating point, got {}", dtype_name(t.dtype())));
+  const auto mask = dim_mask("var", t.shape(), dims);
+  const auto n = count_reduced(t.shape(), mask);
+  const Tensor centered = t - mean(t, dims, true);
+  return sum(centered * centered, dims, keepdim) / static_cast<double>(n - (unbiased ? 1 : 0));
+}
+Tensor var(const Tensor& t) { return var(t, {}, true, false); }
+Tensor std(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) { return sqrt(var(t, dims, unbiased, keepdim)); }
+Tensor std(const Tensor& t) { return sqrt(var(t)); }
+
+Tensor logsumexp(const Tensor& t, const Dims& dims, bool keepdim) {
+  const auto mask = dim_mask("logsumexp", t.shape(), dims);
+  // Shift by the (constant) max so exp never overflows; an all -inf slice keeps shift 0.
+  Tensor shift = t.detach();
+  for (std::size_t d = 0; d < mask.size(); ++d)
+    if (mask[d]) shift = amax(shift, static_cast<std::int64_t>(d), true);
+  shift = where(eq(shift, -std::numeric_limits<double>::infinity()), 0.0, shift);
+  Tensor out = log(sum(exp(t - shift), dims, true)) + shift;
+  return keepdim ? out : reshape(out, dropped_shape(t.shape(), mask));
+}
+Tensor logsumexp(const Tensor& t, std::int64_t dim, bool keepdim) { return logsumexp(t, Dims{dim}, keepdim); }
+
+}  // namespace xgrad

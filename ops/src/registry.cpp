@@ -1,0 +1,32 @@
+// Every backward node name the library can record. The gradcheck suite fails when a name here has
+// no check, or when a check meets a node missing from this list.
+#include "xgrad/gradcheck.hpp"
+
+namespace xgrad::autograd {
+
+const std::vector<std::string>& registered_backward_names() {
+  static const std::vector<std::string> names = {
+      // core
+      "SumToBackward", "ExpandBackward", "ToCopyBackward", "CloneBackward", "AddBackward",
+      // arithmetic
+      "SubBackward", "MulBackward", "DivBackward", "NegBackward", "ReciprocalBackward", "PowBackward",
+      // elementwise math
+      "ExpBackward", "LogBackward", "Log1pBackward", "SqrtBackward", "RsqrtBackward", "AbsBackward", "SinBackward",
+      "CosBackward", "TanhBackward", "SigmoidBackward", "ErfBackward",
+      // activations and selection
+      "ReluBackward", "ReluBackwardBackward", "EluBackward", "LeakyReluBackward", "GeluBackward", "SoftplusBackward",
+      "ClampBackward", "MaximumBackward", "MinimumBackward", "WhereBackward",
+      // reductions
+      "SumBackward", "MaxBackward", "MinBackward",
+      // linear algebra
+      "MmBackward", "BmmBackward", "LinearBackward",
+      // shape
+      "ViewBackward", "SqueezeBackward", "UnsqueezeBackward", "PermuteBackward", "CatBackward", "NarrowBackward",
+      // indexing
+      "IndexSelectBackward", "IndexAddBackward", "GatherBackward", "ScatterAddBackward",
+      // softmax
+      "SoftmaxBackward", "LogSoftmaxBackward"};
+  return names;
+}
+
+}  // namespace xgrad::autograd
