@@ -38,6 +38,10 @@ Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape, Dtype
   return filled(shape, dtype, false, [&](std::int64_t i) { return values[i]; });
 }
 
+Tensor tensor(std::initializer_list<double> values, const Shape& shape, Dtype dtype, bool requires_grad) {
+  return tensor(std::vector<double>(values), shape, dtype, requires_grad);
+}
+
 Tensor scalar_tensor(double value, Dtype dtype, bool requires_grad) { return full({}, value, dtype, requires_grad); }
 Tensor empty(const Shape& shape, Dtype dtype) { return make_tensor(shape, dtype); }
 Tensor zeros(const Shape& shape, Dtype dtype, bool requires_grad) { return full(shape, 0.0, dtype, requires_grad); }

@@ -1,6 +1,7 @@
 // Functions that make new tensors, with torch's names and a trailing dtype (default float32).
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "xgrad/tensor.hpp"
@@ -10,6 +11,9 @@ namespace xgrad {
 Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype = kFloat32,
               bool requires_grad = false);
 Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape, Dtype dtype = kInt64);
+// Braced lists ({1.0, 2.0} or {1, 2}) land here, so they never find the two vector forms ambiguous.
+Tensor tensor(std::initializer_list<double> values, const Shape& shape, Dtype dtype = kFloat32,
+              bool requires_grad = false);
 Tensor scalar_tensor(double value, Dtype dtype = kFloat32, bool requires_grad = false);  // 0-d
 Tensor empty(const Shape& shape, Dtype dtype = kFloat32);
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32, bool requires_grad = false);

@@ -18,6 +18,18 @@
 #include "xgrad/shape.hpp"
 #include "xgrad/shape_ops.hpp"
 #include "xgrad/softmax.hpp"
+#include "xgrad/state_dict.hpp"
 #include "xgrad/tensor.hpp"
+
+// Layers above ops (each adds its umbrella header here as it lands).
+#if __has_include("xgrad/nn.hpp")
+#include "xgrad/nn.hpp"
+#endif
+#if __has_include("xgrad/optim.hpp")
+#include "xgrad/optim.hpp"
+#endif
+#if __has_include("xgrad/data.hpp")
+#include "xgrad/data.hpp"
+#endif
 
 namespace xg = xgrad;
