@@ -252,4 +252,20 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   return result;
 }
 
+std::vector<std::string> graph_node_names(const Tensor& root) {
+  std::vector<std::string> names;
+  if (!root.defined() || !root.requires_grad()) return names;
+  std::unordered_set<Node*> seen;
+  std::vector<Node*> stack{gradient_edge(root).get()};
+  seen.insert(stack.back());
+  while (!stack.empty()) {
+    Node* node = stack.back();
+    stack.pop_back();
+    names.emplace_back(node->name());
+    for (const Edge& edge : node->edges)
+      if (edge.fn && seen.insert(edge.fn.get()).second) stack.push_back(edge.fn.get());
+  }
+  return names;
+}
+
 }  // namespace xgrad::autograd

@@ -1,6 +1,7 @@
 // Reverse-mode entry points: backward over several roots and torch.autograd.grad.
 #pragma once
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "xgrad/tensor.hpp"
@@ -17,5 +18,9 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                          const std::vector<Tensor>& grad_outputs = {},
                          std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
                          bool allow_unused = false);
+
+// Names of every node in the graph behind `root` (its grad_fn and everything it leads to, leaves'
+// AccumulateGrad included), each once, in the order a depth-first walk meets them.
+std::vector<std::string> graph_node_names(const Tensor& root);
 
 }  // namespace xgrad::autograd

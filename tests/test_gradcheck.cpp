@@ -1,0 +1,206 @@
+// Every differentiable op, gradchecked and gradgradchecked in float64 over broadcasting shapes.
+// The sweep records each backward node it meets; the last case fails if a registered node was
+// never checked, or if a checked graph held a node missing from the registry.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include <xgrad/xgrad.hpp>
+
+namespace {
+
+using Inputs = std::vector<xg::Tensor>;
+using Fn = xg::autograd::GradcheckFunction;
+
+std::set<std::string>& covered() {
+  static std::set<std::string> names;
+  return names;
+}
+
+void note_graph(const xg::Tensor& t) {
+  for (const auto& name : xg::autograd::graph_node_names(t)) covered().insert(name);
+}
+
+// Records the nodes of fn's graph and of its first-order gradient graph, then checks both orders.
+void check(const std::string& what, const Fn& fn, const Inputs& inputs, bool second_order = true) {
+  CAPTURE(what);
+  std::vector<xg::Tensor> leaves;
+  for (const auto& t : inputs) leaves.push_back(t.is_floating_point() ? t.detach().clone().requires_grad_(t.requires_grad()) : t);
+  const xg::Tensor out = fn(leaves);
+  note_graph(out);
+  std::vector<xg::Tensor> wrt;
+  for (const auto& t : leaves)
+    if (t.is_floating_point() && t.requires_grad()) wrt.push_back(t);
+  if (out.requires_grad()) {
+    const auto grads = xg::autograd::grad({out}, wrt, {xg::ones_like(out)}, true, true, true);
+    for (const auto& g : grads)
+      if (g.defined()) note_graph(g);
+  }
+  const auto first = xg::autograd::gradcheck(fn, inputs);
+  CHECK_MESSAGE(first.ok(), first.message());
+  if (second_order) {
+    const auto second = xg::autograd::gradgradcheck(fn, inputs);
+    CHECK_MESSAGE(second.ok(), second.message());
+  }
+}
+
+xg::Tensor rnd(xg::Shape shape, double lo = -1.0, double hi = 1.0) {
+  return (xg::rand(shape, xg::kFloat64) * (hi - lo) + lo).requires_grad_();
+}
+// Values bounded away from 0 (for kinks at 0: relu, abs, clamp edges): |x| in [0.2, 1].
+xg::Tensor away_from_zero(xg::Shape shape) {
+  auto magnitude = xg::rand(shape, xg::kFloat64) * 0.8 + 0.2;
+  auto sign = xg::where(xg::gt(xg::rand(shape, xg::kFloat64), 0.5), 1.0, xg::full({}, -1.0, xg::kFloat64));
+  return (magnitude * sign).requires_grad_();
+}
+xg::Tensor index(std::vector<std::int64_t> v, xg::Shape shape) { return xg::tensor(v, shape, xg::kInt64); }
+
+}  // namespace
+
+TEST_CASE("gradcheck: arithmetic with broadcasting") {
+  xg::manual_seed(1);
+  check("add [3,1]+[1,4]", [](const Inputs& x) { return x[0] + x[1]; }, {rnd({3, 1}), rnd({1, 4})});
+  check("add 0-d + [2,3]", [](const Inputs& x) { return x[0] + x[1]; }, {rnd({}), rnd({2, 3})});
+  check("sub [3,1]-[1,4]", [](const Inputs& x) { return x[0] - x[1]; }, {rnd({3, 1}), rnd({1, 4})});
+  check("mul [3,1]*[1,4]", [](const Inputs& x) { return x[0] * x[1]; }, {rnd({3, 1}), rnd({1, 4})});
+  check("mul 0-d*[2,3]", [](const Inputs& x) { return x[0] * x[1]; }, {rnd({}), rnd({2, 3})});
+  check("div [2,3]/[3]", [](const Inputs& x) { return x[0] / x[1]; }, {rnd({2, 3}), rnd({3}, 0.5, 2.0)});
+  check("scalar forms", [](const Inputs& x) { return (2.0 - x[0]) * 3.0 / 1.5 + 1.0 - 2.0 / (x[0] + 3.0); }, {rnd({4})});
+  check("neg", [](const Inputs& x) { return -x[0]; }, {rnd({2, 2})});
+  check("reciprocal", [](const Inputs& x) { return xg::reciprocal(x[0]); }, {rnd({5}, 0.5, 2.0)});
+  check("pow tensor^tensor", [](const Inputs& x) { return xg::pow(x[0], x[1]); }, {rnd({2, 3}, 0.5, 2.0), rnd({3})});
+  check("pow tensor^2.5", [](const Inputs& x) { return xg::pow(x[0], 2.5); }, {rnd({4}, 0.5, 2.0)});
+  check("pow tensor^3", [](const Inputs& x) { return xg::pow(x[0], 3.0); }, {rnd({4})});
+  check("pow 2^tensor", [](const Inputs& x) { return xg::pow(2.0, x[0]); }, {rnd({4})});
+  check("clone", [](const Inputs& x) { return x[0].clone() * x[0]; }, {rnd({3})});
+}
+
+TEST_CASE("gradcheck: elementwise math") {
+  xg::manual_seed(2);
+  check("exp", [](const Inputs& x) { return xg::exp(x[0]); }, {rnd({2, 3})});
+  check("log", [](const Inputs& x) { return xg::log(x[0]); }, {rnd({2, 3}, 0.5, 2.0)});
+  check("log1p", [](const Inputs& x) { return xg::log1p(x[0]); }, {rnd({2, 3}, 0.0, 2.0)});
+  check("sqrt", [](const Inputs& x) { return xg::sqrt(x[0]); }, {rnd({2, 3}, 0.5, 2.0)});
+  check("rsqrt", [](const Inputs& x) { return xg::rsqrt(x[0]); }, {rnd({2, 3}, 0.5, 2.0)});
+  check("abs", [](const Inputs& x) { return xg::abs(x[0]); }, {away_from_zero({2, 3})});
+  check("sin", [](const Inputs& x) { return xg::sin(x[0]); }, {rnd({2, 3})});
+  check("cos", [](const Inputs& x) { return xg::cos(x[0]); }, {rnd({2, 3})});
+  check("tanh", [](const Inputs& x) { return xg::tanh(x[0]); }, {rnd({2, 3})});
+  check("sigmoid", [](const Inputs& x) { return xg::sigmoid(x[0]); }, {rnd({2, 3}, -3, 3)});
+  check("erf", [](const Inputs& x) { return xg::erf(x[0]); }, {rnd({2, 3})});
+}
+
+TEST_CASE("gradcheck: activations and selection") {
+  xg::manual_seed(3);
+  check("relu", [](const Inputs& x) { return xg::relu(x[0]) * x[0]; }, {away_from_zero({3, 4})});
+  check("elu", [](const Inputs& x) { return xg::elu(x[0], 0.7); }, {away_from_zero({3, 4})});
+  check("leaky_relu", [](const Inputs& x) { return xg::leaky_relu(x[0], 0.1) * x[0]; }, {away_from_zero({3, 4})});
+  check("gelu", [](const Inputs& x) { return xg::gelu(x[0]); }, {rnd({3, 4}, -3, 3)});
+  check("softplus", [](const Inputs& x) { return xg::softplus(x[0], 2.0, 3.0); },
+        {xg::tensor({-2.0, -0.3, 0.4, 1.0, 2.5, 4.0}, {6}, xg::kFloat64, true)});
+  check("clamp", [](const Inputs& x) { return xg::clamp(x[0], -0.5, 0.5) * x[0]; },
+        {xg::tensor({-0.9, -0.3, 0.1, 0.45, 0.8}, {5}, xg::kFloat64, true)});
+  check("maximum [3,1]/[1,4]", [](const Inputs& x) { return xg::maximum(x[0], x[1]); }, {rnd({3, 1}), rnd({1, 4})});
+  check("minimum [3,1]/[1,4]", [](const Inputs& x) { return xg::minimum(x[0], x[1]); }, {rnd({3, 1}), rnd({1, 4})});
+  const auto cond = xg::gt(xg::rand({3, 1}), 0.5);
+  check("where", [cond](const Inputs& x) { return xg::where(cond, x[0], x[1]); }, {rnd({3, 4}), rnd({4})});
+}
+
+TEST_CASE("gradcheck: reductions") {
+  xg::manual_seed(4);
+  check("sum", [](const Inputs& x) { return xg::sum(x[0]); }, {rnd({2, 3})});
+  check("sum dims keepdim", [](const Inputs& x) { return xg::sum(x[0], {0, 2}, true); }, {rnd({2, 3, 4})});
+  check("sum dim -1", [](const Inputs& x) { return x[0].sum({-1}); }, {rnd({2, 3})});
+  check("mean", [](const Inputs& x) { return xg::mean(x[0], {1}); }, {rnd({2, 3})});
+  check("max all", [](const Inputs& x) { return xg::max(x[0]); }, {rnd({2, 3})});
+  check("min all", [](const Inputs& x) { return xg::min(x[0]); }, {rnd({2, 3})});
+  check("max dim", [](const Inputs& x) { return std::get<0>(xg::max(x[0], 1)); }, {rnd({3, 4})});
+  check("min dim keepdim", [](const Inputs& x) { return std::get<0>(xg::min(x[0], 0, true)); }, {rnd({3, 4})});
+  check("var", [](const Inputs& x) { return xg::var(x[0]); }, {rnd({5})});
+  check("var dims biased", [](const Inputs& x) { return xg::var(x[0], {1}, false, true); }, {rnd({3, 4})});
+  check("std", [](const Inputs& x) { return xg::std(x[0], {0}); }, {rnd({4, 2})});
+  check("logsumexp", [](const Inputs& x) { return xg::logsumexp(x[0], 1); }, {rnd({3, 4})});
+}
+
+TEST_CASE("gradcheck: linear algebra") {
+  xg::manual_seed(5);
+  auto mm = [](const Inputs& x) { return xg::matmul(x[0], x[1]); };
+  check("matmul 1-D . 1-D", mm, {rnd({4}), rnd({4})});
+  check("matmul 2-D . 2-D", mm, {rnd({3, 4}), rnd({4, 2})});
+  check("matmul 1-D . 2-D", mm, {rnd({4}), rnd({4, 2})});
+  check("matmul 2-D . 1-D", mm, {rnd({3, 4}), rnd({4})});
+  check("matmul batched", mm, {rnd({2, 3, 4}), rnd({4, 5})});
+  check("matmul broadcast batch", mm, {rnd({2, 1, 3, 4}), rnd({3, 4, 2})});
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      check(fmt::format("mm_transposed {} {}", ta, tb),
+            [ta, tb](const Inputs& x) { return xg::mm_transposed(x[0], x[1], ta, tb); },
+            {rnd(ta ? xg::Shape{4, 3} : xg::Shape{3, 4}), rnd(tb ? xg::Shape{2, 4} : xg::Shape{4, 2})});
+  check("bmm", [](const Inputs& x) { return xg::bmm(x[0], x[1]); }, {rnd({2, 3, 4}), rnd({2, 4, 2})});
+  check("linear", [](const Inputs& x) { return xg::linear(x[0], x[1], x[2]); }, {rnd({5, 3}), rnd({2, 3}), rnd({2})});
+  check("linear no bias, 3-D input", [](const Inputs& x) { return xg::linear(x[0], x[1]); }, {rnd({2, 5, 3}), rnd({2, 3})});
+  check("t and transpose", [](const Inputs& x) { return x[0].t() * xg::transpose(x[1], 0, 1); }, {rnd({3, 2}), rnd({3, 2})});
+}
+
+TEST_CASE("gradcheck: shape ops") {
+  xg::manual_seed(6);
+  check("reshape/view/flatten", [](const Inputs& x) { return xg::flatten(xg::view(xg::reshape(x[0], {3, -1}), {2, 6}), 0); }, {rnd({4, 3})});
+  check("squeeze/unsqueeze", [](const Inputs& x) { return xg::unsqueeze(xg::squeeze(x[0]), 0) * xg::squeeze(x[0], 1); }, {rnd({3, 1})});
+  check("permute", [](const Inputs& x) { return xg::permute(x[0], {2, 0, 1}); }, {rnd({2, 3, 4})});
+  check("expand", [](const Inputs& x) { return xg::expand(x[0], {2, 3, 4}); }, {rnd({3, 1})});
+  check("sum_to", [](const Inputs& x) { return xg::sum_to(x[0], {3, 1}); }, {rnd({2, 3, 4})});
+  check("cat", [](const Inputs& x) { return xg::cat({x[0], x[1], x[0]}, 1); }, {rnd({2, 3}), rnd({2, 1})});
+  check("stack", [](const Inputs& x) { return xg::stack({x[0], x[1]}, 1); }, {rnd({2, 3}), rnd({2, 3})});
+  check("narrow", [](const Inputs& x) { return xg::narrow(x[0], 1, 1, 2); }, {rnd({3, 4})});
+}
+
+TEST_CASE("gradcheck: indexing") {
+  xg::manual_seed(7);
+  const auto idx = index({2, 0, 2}, {3});
+  check("index_select", [idx](const Inputs& x) { return xg::index_select(x[0], 1, idx); }, {rnd({2, 3})});
+  check("index_add", [idx](const Inputs& x) { return xg::index_add(x[0], 0, idx, x[1]); }, {rnd({3, 2}), rnd({3, 2})});
+  const auto gidx = index({0, 2, 1, 1, 0, 0}, {2, 3});
+  check("gather", [gidx](const Inputs& x) { return xg::gather(x[0], 1, gidx); }, {rnd({2, 4})});
+  check("scatter_add", [gidx](const Inputs& x) { return xg::scatter_add(x[0], 1, gidx, x[1]); }, {rnd({2, 4}), rnd({2, 3})});
+}
+
+TEST_CASE("gradcheck: softmax family") {
+  xg::manual_seed(8);
+  check("softmax last", [](const Inputs& x) { return xg::softmax(x[0], -1); }, {rnd({3, 4})});
+  check("softmax dim 0", [](const Inputs& x) { return xg::softmax(x[0], 0); }, {rnd({3, 4})});
+  check("log_softmax", [](const Inputs& x) { return xg::log_softmax(x[0], 1); }, {rnd({3, 4})});
+  check("log_softmax dim 0 of 3-D", [](const Inputs& x) { return xg::log_softmax(x[0], 0); }, {rnd({2, 3, 2})});
+}
+
+TEST_CASE("dtype casts carry gradients back in the source dtype") {
+  auto x = xg::tensor({1.5, -2.0}, {2}, xg::kFloat64, true);
+  auto y = x.to(xg::kFloat32) * 2.0;
+  note_graph(y);
+  y.sum().backward();
+  CHECK(x.grad().dtype() == xg::kFloat64);
+  CHECK(x.grad().to_vector() == std::vector<double>{2.0, 2.0});
+}
+
+TEST_CASE("gradcheck reports the input, element and both values of a wrong gradient") {
+  // A deliberately wrong backward: x*x whose hook doubles the gradient.
+  auto fn = [](const Inputs& x) {
+    auto y = x[0] * 1.0;
+    y.register_hook([](const xg::Tensor& g) { return g * 2.0; });
+    return y * y;
+  };
+  const auto result = xg::autograd::gradcheck(fn, {xg::tensor({0.5, 1.0}, {2}, xg::kFloat64, true)});
+  CHECK_FALSE(result);
+  CHECK(result.message().find("input 0") != std::string::npos);
+  CHECK(result.message().find("element 1") != std::string::npos);
+  CHECK(result.message().find("analytic 4") != std::string::npos);
+  CHECK(result.message().find("numeric 2") != std::string::npos);
+}
+
+TEST_CASE("op registry: every registered backward was gradchecked, and nothing unregistered appeared") {
+  // Runs last in this file (doctest keeps file order).
+  std::set<std::string> registered(xg::autograd::registered_backward_names().begin(),
+                                   xg::autograd::registered_backward_names().end());
+  registered.insert("AccumulateGrad");
+  for (const auto& name : registered) CHECK_MESSAGE(covered().count(name) == 1, "no gradcheck case reaches " << name);
+  for (const auto& name : covered()) CHECK_MESSAGE(registered.count(name) == 1, name << " is not in the op registry");
+}
