@@ -10,7 +10,7 @@ if ! dpkg-query -W -f='${Status}' libtorch-dev 2>/dev/null | grep -q "install ok
   scripts/install_deps.sh libtorch-dev
 fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$build" -j2 --target bench_per_op bench_per_op_torch > /dev/null
+cmake --build "$build" -j2 --target bench_per_op bench_per_op_torch bench_throughput bench_throughput_torch > /dev/null
 
 # Prints one table row per metric from two "name value" outputs.
 compare() {
@@ -26,6 +26,8 @@ compare() {
 
 for mode in "" "--keep-memory"; do
   label=${mode:-default malloc}
-  compare "per-op overhead, µs ($label)" "$("$build"/bench/bench_per_op $mode)" "$("$build"/bench/bench_per_op_torch $mode)"
+  compare "per-op overhead, µs, lower is better ($label)" "$("$build"/bench/bench_per_op $mode)" "$("$build"/bench/bench_per_op_torch $mode)"
+  compare "throughput on [1024, 1024] float32, GB/s, higher is better ($label)" \
+    "$("$build"/bench/bench_throughput $mode)" "$("$build"/bench/bench_throughput_torch $mode)"
 done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -4,6 +4,7 @@
 #include "xgrad/detail/broadcast_iter.hpp"
 #include "xgrad/detail/core_ops.hpp"
 #include "xgrad/detail/node.hpp"
+#include "xgrad/detail/sum_kernels.hpp"
 
 namespace xgrad {
 
@@ -26,11 +27,11 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
     using Acc = std::conditional_t<std::is_same_v<T, bool>, std::int64_t, T>;
     const T* in = t.data_ptr<T>();
     T* dst = out.data_ptr<T>();
-    if (out.numel() == 1) {  // total sum: accumulate in double for float32 accuracy
-      double total = 0;
-      for (std::int64_t i = 0; i < t.numel(); ++i) total += static_cast<double>(in[i]);
-      dst[0] = static_cast<T>(total);
-      return;
+    if constexpr (!std::is_same_v<T, bool>) {
+      if (out.numel() == 1) {
+        dst[0] = detail::sum_contiguous(in, t.numel());
+        return;
+      }
     }
     std::vector<Acc> acc(static_cast<std::size_t>(out.numel()), Acc{});
     const auto s_in = detail::broadcast_strides(t.shape(), t.shape());
@@ -38,10 +39,12 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
     detail::for_each_row(t.shape(), s_in, s_out,
                          [&](std::int64_t i, std::int64_t, std::int64_t, std::int64_t o, std::int64_t o_step,
                              std::int64_t n) {
-                           if (o_step == 0) {
-                             Acc sum{};
-                             for (std::int64_t j = 0; j < n; ++j) sum += in[i + j];
-                             acc[o] += sum;
+                           if (o_step == 0) {  // a whole row folds into one output
+                             if constexpr (std::is_same_v<T, bool>) {
+                               for (std::int64_t j = 0; j < n; ++j) acc[o] += in[i + j];
+                             } else {
+                               acc[o] += detail::sum_contiguous(in + i, n);
+                             }
                            } else {
                              for (std::int64_t j = 0; j < n; ++j) acc[o + j] += in[i + j];
                            }

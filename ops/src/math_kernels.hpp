@@ -10,4 +10,8 @@ enum class MathFn { Exp, Log, Log1p, Sqrt, Rsqrt, Abs, Sin, Cos, Tanh, Sigmoid, 
 // f(x) elementwise; integer inputs are computed in float32.
 Tensor math(MathFn fn, const Tensor& x);
 
+// Softmax (or log-softmax) of each contiguous row of length n: dst may not alias src.
+void softmax_rows(const float* src, float* dst, std::int64_t rows, std::int64_t n, bool log_space);
+void softmax_rows(const double* src, double* dst, std::int64_t rows, std::int64_t n, bool log_space);
+
 }  // namespace xgrad::kernels
