@@ -1,6 +1,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "xgrad/detail/allocator.hpp"
 #include "xgrad/detail/node.hpp"
 #include "xgrad/detail/tensor_impl.hpp"
 
@@ -8,14 +9,11 @@ namespace xgrad {
 
 Storage::Storage(std::size_t nbytes_) : data(inline_buffer), nbytes(nbytes_) {
   if (nbytes <= sizeof(inline_buffer)) return;
-  // 64-byte alignment keeps SIMD loads aligned and rows off shared cache lines.
-  const std::size_t rounded = (nbytes + 63) / 64 * 64;
-  data = std::aligned_alloc(64, rounded);
-  if (!data) throw std::bad_alloc();
+  data = detail::allocate_buffer(nbytes);  // 64-byte aligned: SIMD loads stay aligned
 }
 
 Storage::~Storage() {
-  if (data != inline_buffer) std::free(data);
+  if (data != inline_buffer) detail::free_buffer(data, nbytes);
 }
 
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, Shape shape_, Dtype dtype_)

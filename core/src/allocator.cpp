@@ -1,0 +1,86 @@
+#include "xgrad/detail/allocator.hpp"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace xgrad::detail {
+
+namespace {
+
+constexpr std::size_t kCacheFrom = 64 * 1024;         // smaller blocks: malloc's own bins do well
+constexpr std::size_t kCacheLimit = 512u << 20;       // never hold more than this many free bytes
+constexpr std::size_t kPerSizeLimit = 16;             // blocks kept per distinct size
+
+std::size_t rounded(std::size_t nbytes) {
+  const std::size_t unit = nbytes >= kCacheFrom ? 4096 : 64;
+  return (nbytes + unit - 1) / unit * unit;
+}
+
+struct BlockCache {
+  std::mutex mutex;
+  std::unordered_map<std::size_t, std::vector<void*>> free_blocks;
+  std::size_t bytes = 0;
+
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto& [size, blocks] : free_blocks)
+      for (void* p : blocks) std::free(p);
+    free_blocks.clear();
+    bytes = 0;
+  }
+};
+
+// Never destroyed: tensors in static storage may be freed after every other static is gone.
+// Its blocks stay reachable through this pointer, so leak checkers do not count them.
+BlockCache& cache() {
+  static BlockCache* instance = new BlockCache;
+  return *instance;
+}
+
+}  // namespace
+
+void* allocate_buffer(std::size_t nbytes) {
+  const std::size_t size = rounded(nbytes);
+  if (size >= kCacheFrom) {
+    BlockCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.free_blocks.find(size);
+    if (it != c.free_blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.bytes -= size;
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(64, size);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void free_buffer(void* data, std::size_t nbytes) {
+  const std::size_t size = rounded(nbytes);
+  if (size >= kCacheFrom) {
+    BlockCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    std::vector<void*>& blocks = c.free_blocks[size];
+    if (c.bytes + size <= kCacheLimit && blocks.size() < kPerSizeLimit) {
+      blocks.push_back(data);
+      c.bytes += size;
+      return;
+    }
+  }
+  std::free(data);
+}
+
+void release_cached_buffers() { cache().release(); }
+
+std::size_t cached_buffer_bytes() {
+  BlockCache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.bytes;
+}
+
+}  // namespace xgrad::detail
