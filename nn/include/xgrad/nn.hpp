@@ -1,0 +1,15 @@
+// xgrad::nn — modules, layers, activations, dropout, losses, init and safetensors checkpoints.
+#pragma once
+#include "xgrad/nn/activation.hpp"
+#include "xgrad/nn/dropout.hpp"
+#include "xgrad/nn/flatten.hpp"
+#include "xgrad/nn/functional.hpp"
+#include "xgrad/nn/init.hpp"
+#include "xgrad/nn/linear.hpp"
+#include "xgrad/nn/loss.hpp"
+#include "xgrad/nn/loss_options.hpp"
+#include "xgrad/nn/module.hpp"
+#include "xgrad/nn/module_holder.hpp"
+#include "xgrad/nn/regularization.hpp"
+#include "xgrad/nn/sequential.hpp"
+#include "xgrad/nn/serialize.hpp"

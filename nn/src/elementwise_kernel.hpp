@@ -1,0 +1,27 @@
+// A raw loop for nn's fused elementwise forwards: out[i] = f(a[i], b[i], ...) over same-shape,
+// same-dtype floating tensors. Nothing here records; the fused op records its own backward.
+#pragma once
+#include <tuple>
+#include <type_traits>
+
+#include "xgrad/detail/tensor_impl.hpp"
+
+namespace xgrad::nn::detail {
+
+template <class F, class... Inputs>
+Tensor map_elementwise(const Tensor& first, F f, const Inputs&... rest) {
+  Tensor out = make_tensor(first.shape(), first.dtype());
+  dispatch(first.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* a = first.data_ptr<T>();
+      const auto pointers = std::make_tuple(rest.template data_ptr<T>()...);
+      T* o = out.data_ptr<T>();
+      for (std::int64_t i = 0; i < out.numel(); ++i)
+        o[i] = std::apply([&](const auto*... others) { return static_cast<T>(f(a[i], others[i]...)); }, pointers);
+    }
+  });
+  return out;
+}
+
+}  // namespace xgrad::nn::detail

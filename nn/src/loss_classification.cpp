@@ -1,0 +1,283 @@
+// Multi-class losses. cross_entropy with class indices is one fused op over rows [M, C]:
+//   loss_i = m_i·[(1−ε)·w_y·(lse_i − x_iy) + (ε/C)·Σ_c w_c·(lse_i − x_ic)]
+//   dx_ic  = g_i·(a_i·p_ic − B_ic),  a_i = m_i·((1−ε)·w_y + ε·Σw/C),  B_ic = m_i·((1−ε)·w_y·[c = y] + ε·w_c/C)
+// with p = softmax(x), m_i = 0 for ignored rows. The backward is a raw loop in plain backward and
+// the same formula in differentiable ops under create_graph. nll_loss and probability targets are
+// compositions (gather, log_softmax) and need no backward of their own.
+#include <cmath>
+#include <numeric>
+
+#include "loss_common.hpp"
+#include "xgrad/arithmetic.hpp"
+#include "xgrad/detail/node.hpp"
+#include "xgrad/elementwise.hpp"
+#include "xgrad/indexing.hpp"
+#include "xgrad/nn/functional.hpp"
+#include "xgrad/shape_ops.hpp"
+
+namespace xgrad::nn {
+
+namespace {
+
+// The input as rows [M, C] (class dimension last) and the class-index target as [M].
+struct ClassRows {
+  Tensor rows;
+  Tensor target;
+  std::int64_t classes = 0;
+};
+
+std::int64_t class_dim(const Tensor& input) { return input.dim() == 1 ? 0 : 1; }
+
+Shape without_class_dim(const Tensor& input) {
+  Shape s = input.shape();
+  s.erase(s.begin() + class_dim(input));
+  return s;
+}
+
+void check_input(const char* loss, const Tensor& input, const Tensor& target) {
+  detail::check_defined(loss, input, target);
+  if (input.dim() == 0)
+    throw Error(
+        fmt::format("{}: input must have a class dimension ([C], [N, C] or [N, C, d1, ...]), got shape []", loss));
+  detail::check_floating(loss, "input", input);
+  if (input.size(class_dim(input)) == 0)
+    throw Error(fmt::format("{}: input of shape {} has no classes", loss, shape_str(input.shape())));
+}
+
+// Checks a class-index target against the input and flattens both to rows.
+ClassRows to_rows(const char* loss, const Tensor& input, const Tensor& target, std::int64_t ignore_index) {
+  const Shape expected = without_class_dim(input);
+  if (target.dtype() != kInt64)
+    throw Error(fmt::format("{}: class-index target must be int64, got {} of shape {} for input of shape {}", loss,
+                            dtype_name(target.dtype()), shape_str(target.shape()), shape_str(input.shape())));
+  if (target.shape() != expected)
+    throw Error(fmt::format("{}: target of shape {} does not match input of shape {} (class indices need shape {})",
+                            loss, shape_str(target.shape()), shape_str(input.shape()), shape_str(expected)));
+  ClassRows r;
+  r.classes = input.size(class_dim(input));
+  if (input.dim() <= 2) {
+    r.rows = input.dim() == 1 ? reshape(input, {1, r.classes}) : input;
+  } else {
+    std::vector<std::int64_t> order{0};
+    for (std::int64_t d = 2; d < input.dim(); ++d) order.push_back(d);
+    order.push_back(1);
+    r.rows = reshape(permute(input, order), {-1, r.classes});
+  }
+  r.target = reshape(target.detach(), {-1}).clone();  // a private copy: later edits of the labels cannot reach backward
+  const std::int64_t* y = r.target.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < r.target.numel(); ++i)
+    if (y[i] != ignore_index && (y[i] < 0 || y[i] >= r.classes))
+      throw Error(fmt::format("{}: target {} is out of range for {} classes (input shape {}, target shape {})", loss,
+                              y[i], r.classes, shape_str(input.shape()), shape_str(target.shape())));
+  return r;
+}
+
+// The class weight as a constant [C] tensor of `dtype` (weights get no gradient, as in torch).
+Tensor class_weight(const char* loss, const Tensor& weight, std::int64_t classes, Dtype dtype) {
+  if (!weight.defined()) return weight;
+  detail::check_floating(loss, "weight", weight);
+  if (weight.dim() != 1 || weight.size(0) != classes)
+    throw Error(fmt::format("{}: weight of shape {} must have one entry per class ([{}])", loss,
+                            shape_str(weight.shape()), classes));
+  return weight.detach().to(dtype).clone();  // a private constant, like the labels
+}
+
+// What the fused cross-entropy saves for its backward (raw data: no grad_fn, no cycle).
+struct CrossEntropySaved {
+  SavedTensor rows;  // for the create_graph path, which recomputes softmax differentiably
+  Tensor probs;      // softmax(rows), for the raw path
+  Tensor target, weight;
+  std::int64_t ignore_index;
+  double smoothing;
+};
+
+// a_i and B_ic of the header comment, as a callback: f(i, a_i, B_i(c)).
+template <class T, class F>
+void for_each_row_coefficients(const CrossEntropySaved& s, std::int64_t rows, std::int64_t classes, F f) {
+  const std::int64_t* y = s.target.data_ptr<std::int64_t>();
+  const T* w = s.weight.defined() ? s.weight.data_ptr<T>() : nullptr;
+  const double eps = s.smoothing, total_w = w ? std::accumulate(w, w + classes, 0.0) : static_cast<double>(classes);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    if (y[i] == s.ignore_index) {
+      f(i, 0.0, [](std::int64_t) { return 0.0; });
+      continue;
+    }
+    const double wy = w ? static_cast<double>(w[y[i]]) : 1.0;
+    const double a = (1 - eps) * wy + eps * total_w / static_cast<double>(classes);
+    f(i, a, [&, yi = y[i]](std::int64_t c) {
+      return (c == yi ? (1 - eps) * wy : 0.0) +
+             eps * (w ? static_cast<double>(w[c]) : 1.0) / static_cast<double>(classes);
+    });
+  }
+}
+
+Tensor cross_entropy_backward(const Tensor& g, const CrossEntropySaved& s) {
+  const std::int64_t rows = s.probs.size(0), classes = s.probs.size(1);
+  Tensor a = make_tensor({rows}, g.dtype());
+  Tensor b = make_tensor({rows, classes}, g.dtype());
+  dispatch(g.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      T* pa = a.data_ptr<T>();
+      T* pb = b.data_ptr<T>();
+      for_each_row_coefficients<T>(s, rows, classes, [&](std::int64_t i, double ai, auto bi) {
+        pa[i] = static_cast<T>(ai);
+        for (std::int64_t c = 0; c < classes; ++c) pb[i * classes + c] = static_cast<T>(bi(c));
+      });
+    }
+  });
+  if (GradModeFast::enabled())  // create_graph: the same formula in differentiable ops
+    return unsqueeze(g * a, 1) * softmax(s.rows.get(), 1) - unsqueeze(g, 1) * b;
+  Tensor dx = make_tensor({rows, classes}, g.dtype());
+  dispatch(g.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T *pg = g.data_ptr<T>(), *pa = a.data_ptr<T>(), *pb = b.data_ptr<T>(), *pp = s.probs.data_ptr<T>();
+      T* o = dx.data_ptr<T>();
+      for (std::int64_t i = 0; i < rows; ++i)
+        for (std::int64_t c = 0; c < classes; ++c)
+          o[i * classes + c] = pg[i] * (pa[i] * pp[i * classes + c] - pb[i * classes + c]);
+    }
+  });
+  return dx;
+}
+
+// Per-row losses [M] of the fused op; `total_weight` gets Σ_i m_i·w_y (the mean's denominator).
+Tensor cross_entropy_rows(const Tensor& x, const Tensor& target, const Tensor& weight, std::int64_t ignore_index,
+                          double eps, double& total_weight) {
+  const std::int64_t rows = x.size(0), classes = x.size(1);
+  Tensor losses = make_tensor({rows}, x.dtype());
+  Tensor probs = make_tensor({rows, classes}, x.dtype());
+  const std::int64_t* y = target.data_ptr<std::int64_t>();
+  total_weight = 0;
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* in = x.data_ptr<T>();
+      const T* w = weight.defined() ? weight.data_ptr<T>() : nullptr;
+      T* out = losses.data_ptr<T>();
+      T* p = probs.data_ptr<T>();
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const T* row = in + i * classes;
+        T* prow = p + i * classes;
+        if (y[i] == ignore_index) {
+          out[i] = 0;
+          std::fill_n(prow, classes, T(0));
+          continue;
+        }
+        T m = row[0];
+        for (std::int64_t c = 1; c < classes; ++c) m = std::max(m, row[c]);
+        if (std::isinf(m)) m = 0;  // all −inf (or a +inf): keep the shift finite, as log_softmax does
+        double total = 0;
+        for (std::int64_t c = 0; c < classes; ++c) total += static_cast<double>(prow[c] = std::exp(row[c] - m));
+        const double lse = std::log(total) + static_cast<double>(m);
+        for (std::int64_t c = 0; c < classes; ++c) prow[c] = static_cast<T>(prow[c] / total);
+        const double wy = w ? static_cast<double>(w[y[i]]) : 1.0;
+        double loss = (1 - eps) * wy * (lse - static_cast<double>(row[y[i]]));
+        if (eps > 0) {
+          double smooth = 0;
+          for (std::int64_t c = 0; c < classes; ++c)
+            smooth += (w ? static_cast<double>(w[c]) : 1.0) * (lse - static_cast<double>(row[c]));
+          loss += eps / static_cast<double>(classes) * smooth;
+        }
+        out[i] = static_cast<T>(loss);
+        total_weight += wy;
+      }
+    }
+  });
+  if (should_record({&x})) {
+    record("CrossEntropyBackward", losses, {&x},
+           [s = CrossEntropySaved{SavedTensor(x), probs, target, weight, ignore_index, eps}](const Tensor& g) {
+             return Grads{cross_entropy_backward(g, s)};
+           });
+  }
+  return losses;
+}
+
+// Class-probability targets (soft labels): −Σ_c w_c·t_c·log_softmax(x)_c per sample, composed.
+Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& o) {
+  const std::int64_t cdim = class_dim(input), classes = input.size(cdim);
+  const Tensor weight = class_weight("cross_entropy", o.weight, classes, input.dtype());
+  const Tensor t = o.label_smoothing > 0
+                       ? target * (1.0 - o.label_smoothing) + o.label_smoothing / static_cast<double>(classes)
+                       : target;
+  Tensor prod = log_softmax(input, cdim) * t;
+  if (weight.defined()) {
+    Shape bshape(static_cast<std::size_t>(input.dim()), 1);
+    bshape[cdim] = classes;
+    prod = prod * reshape(weight, bshape);
+  }
+  if (o.reduction == "none") return -sum(prod, {cdim});
+  if (o.reduction == "sum") return -sum(prod);
+  return -sum(prod) / static_cast<double>(input.numel() / classes);
+}
+
+}  // namespace
+
+namespace functional {
+
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& options) {
+  const char* loss = "cross_entropy";
+  detail::check_reduction(loss, options.reduction);
+  check_input(loss, input, target);
+  if (!(options.label_smoothing >= 0.0 && options.label_smoothing <= 1.0))
+    throw Error(fmt::format("cross_entropy: label_smoothing must be in [0, 1], got {}", options.label_smoothing));
+  if (target.is_floating_point()) {
+    if (target.shape() != input.shape())
+      throw Error(
+          fmt::format("cross_entropy: floating target of shape {} for input of shape {}: class indices must "
+                      "be int64 of shape {}, class probabilities floating of the input's shape",
+                      shape_str(target.shape()), shape_str(input.shape()), shape_str(without_class_dim(input))));
+    return cross_entropy_probabilities(input, target, options);
+  }
+  const ClassRows r = to_rows(loss, input, target, options.ignore_index);
+  const Tensor weight = class_weight(loss, options.weight, r.classes, input.dtype());
+  double total_weight = 0;
+  const Tensor losses =
+      cross_entropy_rows(r.rows, r.target, weight, options.ignore_index, options.label_smoothing, total_weight);
+  if (options.reduction == "none") return reshape(losses, target.shape());
+  if (options.reduction == "sum") return sum(losses);
+  return sum(losses) / total_weight;  // all rows ignored: 0/0 = NaN, as torch
+}
+
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options) {
+  const char* loss = "nll_loss";
+  detail::check_reduction(loss, options.reduction);
+  check_input(loss, input, target);
+  const ClassRows r = to_rows(loss, input, target, options.ignore_index);
+  const Tensor weight = class_weight(loss, options.weight, r.classes, input.dtype());
+  // Ignored rows pick class 0 with weight 0; the weights are constants.
+  const std::int64_t rows = r.target.numel();
+  Tensor safe = make_tensor({rows, 1}, kInt64);
+  Tensor wy = make_tensor({rows}, input.dtype());
+  double total_weight = 0;
+  dispatch(input.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const std::int64_t* y = r.target.data_ptr<std::int64_t>();
+      const T* w = weight.defined() ? weight.data_ptr<T>() : nullptr;
+      std::int64_t* s = safe.data_ptr<std::int64_t>();
+      T* pw = wy.data_ptr<T>();
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const bool ignored = y[i] == options.ignore_index;
+        s[i] = ignored ? 0 : y[i];
+        pw[i] = ignored ? T(0) : (w ? w[y[i]] : T(1));
+        total_weight += static_cast<double>(pw[i]);
+      }
+    }
+  });
+  const Tensor losses = -(reshape(gather(r.rows, 1, safe), {rows}) * wy);
+  if (options.reduction == "none") return reshape(losses, target.shape());
+  if (options.reduction == "sum") return sum(losses);
+  return sum(losses) / total_weight;
+}
+
+}  // namespace functional
+
+const std::vector<std::string>& registered_backward_names() {
+  static const std::vector<std::string> names = {"CrossEntropyBackward", "BinaryCrossEntropyBackward",
+                                                 "BinaryCrossEntropyWithLogitsBackward", "LogOnePlusExpBackward"};
+  return names;
+}
+
+}  // namespace xgrad::nn
