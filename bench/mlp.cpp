@@ -74,6 +74,6 @@ int main(int argc, char** argv) {
   std::printf("gemm_bound_ms %.4f\n", gemm_seconds * 1e3);
   std::printf("gemm_GFLOPs %.2f\n", flops / gemm_seconds / 1e9);
   std::printf("fraction_of_gemm_bound %.3f\n", gemm_seconds / seconds);
-  bench::print_rss(step, 1000);
+  bench::print_rss(step, args.rss_steps);
   return 0;
 }

@@ -16,14 +16,20 @@ struct MlpArgs {
   std::vector<long> sizes;  // layer widths, input first, classes last
   long batch = 128;
   int steps = 20;           // steps per timing repeat
+  int rss_steps = 0;        // with --rss N: N more steps, RSS reported after 100 and after N
 };
 
-// bench_mlp <threads> <batch> <width> <width> ... [--keep-memory]
+// bench_mlp <threads> <batch> <width> <width> ... [--keep-memory] [--rss N]
 inline MlpArgs parse_mlp_args(int argc, char** argv) {
   MlpArgs args;
   std::vector<long> numbers;
-  for (int i = 1; i < argc; ++i)
-    if (std::strncmp(argv[i], "--", 2) != 0) numbers.push_back(std::atol(argv[i]));
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--rss") == 0 && i + 1 < argc) {
+      args.rss_steps = std::atoi(argv[++i]);
+    } else if (std::strncmp(argv[i], "--", 2) != 0) {
+      numbers.push_back(std::atol(argv[i]));
+    }
+  }
   if (numbers.size() < 4) {
     std::fprintf(stderr, "usage: %s <threads> <batch> <in> <hidden...> <classes> [--keep-memory]\n", argv[0]);
     std::exit(2);
@@ -45,6 +51,7 @@ inline double rss_mib() {
 // Runs `steps` more steps and prints RSS after the first 100 and at the end, and the peak.
 template <class Step>
 void print_rss(Step&& step, int steps) {
+  if (steps <= 0) return;
   double after_100 = 0;
   for (int i = 0; i < steps; ++i) {
     step();
@@ -53,7 +60,7 @@ void print_rss(Step&& step, int steps) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("rss_after_100_steps_MiB %.1f\n", after_100);
-  std::printf("rss_after_%d_steps_MiB %.1f\n", steps, rss_mib());
+  std::printf("rss_after_all_steps_MiB %.1f\n", rss_mib());
   std::printf("peak_rss_MiB %.1f\n", usage.ru_maxrss / 1024.0);
 }
 

@@ -32,6 +32,6 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 20; ++i) step();  // warm-up
   const double seconds = bench::best_seconds(5, args.steps, step);
   std::printf("step_ms %.4f\n", seconds * 1e3);
-  bench::print_rss(step, 1000);
+  bench::print_rss(step, args.rss_steps);
   return 0;
 }

@@ -1,33 +1,66 @@
 #!/usr/bin/env bash
-# Runs every benchmark with its reference side by side, in this one script run, and prints a table:
-# xgrad, libtorch (C++, Debian libtorch-dev, 1 intra-op thread), the ratio xgrad/torch, under the
-# default glibc malloc and with --keep-memory (mmap/trim thresholds raised) for both sides.
-# Usage: bench/run.sh [build-dir]   (builds the bench targets in Release first)
+# Runs every benchmark beside its reference in this one script run and prints markdown tables:
+# xgrad, torch (libtorch C++ from Debian's libtorch-dev, or PyTorch from /usr/bin/python3 with
+# python3-torch), and the ratio of xgrad's time to torch's (below 1: xgrad is faster). Each table is
+# measured with glibc's default malloc and with --keep-memory (mmap/trim thresholds raised) for
+# both sides. Usage: bench/run.sh [build-dir] [--quick]   (--quick: one malloc mode, no deep MLP)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-if ! dpkg-query -W -f='${Status}' libtorch-dev 2>/dev/null | grep -q "install ok installed"; then
-  scripts/install_deps.sh libtorch-dev
-fi
+quick=0
+[[ " $* " == *" --quick "* ]] && quick=1
+scripts/install_deps.sh libtorch-dev python3-torch
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$build" -j2 --target bench_per_op bench_per_op_torch bench_throughput bench_throughput_torch > /dev/null
+cmake --build "$build" -j2 --target bench_per_op bench_per_op_torch bench_throughput bench_throughput_torch \
+  bench_mlp bench_mlp_torch bench_gemm_peak optim_step > /dev/null
+bin=$build/bench
+py=/usr/bin/python3
 
-# Prints one table row per metric from two "name value" outputs.
+# compare TITLE KIND OURS THEIRS [REF_NAME]: one row per metric present in both "name value" outputs.
+# KIND "time": ratio = ours/theirs; KIND "rate": ratio = theirs/ours (still xgrad time over torch time).
 compare() {
-  local title=$1 ours=$2 theirs=$3
-  echo "## $title"
-  printf "| %-22s | %12s | %12s | %8s |\n" metric xgrad libtorch ratio
-  printf "|%s|%s|%s|%s|\n" "------------------------" "--------------" "--------------" "----------"
+  local title=$1 kind=$2 ours=$3 theirs=$4 ref=${5:-libtorch}
+  echo "### $title"
+  echo
+  printf "| %-26s | %10s | %10s | %13s |\n" metric xgrad "$ref" "time ratio"
+  echo "|----------------------------|------------|------------|---------------|"
   join <(sort <<<"$ours") <(sort <<<"$theirs") | while read -r name a b; do
-    printf "| %-22s | %12s | %12s | %8.3f |\n" "$name" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN{print a/b}')"
+    printf "| %-26s | %10s | %10s | %13.3f |\n" "$name" "$a" "$b" \
+      "$(awk -v a="$a" -v b="$b" -v k="$kind" 'BEGIN{print (k == "time") ? a/b : b/a}')"
   done
   echo
 }
 
-for mode in "" "--keep-memory"; do
+# Lines of `ours` that the reference does not have (gemm-bound figures, RSS of one side).
+extra() { grep -v -E "^($(cut -d' ' -f1 <<<"$2" | paste -sd'|'))( |$)" <<<"$1" | sed 's/^/    /' || true; }
+
+modes=("" "--keep-memory")
+((quick)) && modes=("--keep-memory")
+for mode in "${modes[@]}"; do
   label=${mode:-default malloc}
-  compare "per-op overhead, µs, lower is better ($label)" "$("$build"/bench/bench_per_op $mode)" "$("$build"/bench/bench_per_op_torch $mode)"
-  compare "throughput on [1024, 1024] float32, GB/s, higher is better ($label)" \
-    "$("$build"/bench/bench_throughput $mode)" "$("$build"/bench/bench_throughput_torch $mode)"
+  echo "## $label"
+  echo
+  compare "per-op overhead (µs; figures 1-2)" time "$("$bin"/bench_per_op $mode)" "$("$bin"/bench_per_op_torch $mode)"
+  compare "throughput on [1024, 1024] float32 (GB/s; figure 5)" rate \
+    "$("$bin"/bench_throughput $mode)" "$("$bin"/bench_throughput_torch $mode)"
+  for threads in 1 2; do
+    small=("$threads" 128 784 256 10)
+    ours=$("$bin"/bench_mlp "${small[@]}" $mode --rss 1000)
+    compare "MLP 784-256-10, batch 128, $threads thread(s) (ms per step; figures 3, 6)" time "$ours" \
+      "$("$bin"/bench_mlp_torch "${small[@]}" $mode --rss 1000)"
+    compare "same MLP vs PyTorch (Python)" time "$ours" "$($py bench/mlp_torch.py "${small[@]}")" pytorch
+    echo "xgrad gemm-bound figures:"; extra "$ours" "step_ms"; echo
+    if ((!quick)); then
+      deep=("$threads" 256 784 1024 1024 1024 10)
+      ours=$("$bin"/bench_mlp "${deep[@]}" $mode)
+      compare "MLP 784-1024-1024-1024-10, batch 256, $threads thread(s) (ms per step; figure 4)" time "$ours" \
+        "$("$bin"/bench_mlp_torch "${deep[@]}" $mode)"
+      compare "same deep MLP vs PyTorch (Python)" time "$ours" "$($py bench/mlp_torch.py "${deep[@]}")" pytorch
+    fi
+  done
+  compare "optimizer step over 1M parameters (µs)" time "$("$bin"/optim_step $mode)" "$($py bench/optim_step_torch.py)" torch.optim
 done
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "## BLAS peak (OpenBLAS sgemm, GFLOP/s)"
+"$bin"/bench_gemm_peak | sed 's/^/    /'
+echo
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); torch $($py -c 'import torch; print(torch.__version__)')"
