@@ -21,15 +21,9 @@
 #include "xgrad/state_dict.hpp"
 #include "xgrad/tensor.hpp"
 
-// Layers above ops (each adds its umbrella header here as it lands).
-#if __has_include("xgrad/nn.hpp")
-#include "xgrad/nn.hpp"
-#endif
-#if __has_include("xgrad/optim.hpp")
-#include "xgrad/optim.hpp"
-#endif
-#if __has_include("xgrad/data.hpp")
+// The layers above ops.
 #include "xgrad/data.hpp"
-#endif
+#include "xgrad/nn.hpp"
+#include "xgrad/optim.hpp"
 
 namespace xg = xgrad;
