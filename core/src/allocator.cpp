@@ -10,9 +10,12 @@ namespace xgrad::detail {
 
 namespace {
 
-constexpr std::size_t kCacheFrom = 64 * 1024;         // smaller blocks: malloc's own bins do well
-constexpr std::size_t kCacheLimit = 512u << 20;       // never hold more than this many free bytes
-constexpr std::size_t kPerSizeLimit = 16;             // blocks kept per distinct size
+constexpr std::size_t kCacheFrom = 64 * 1024;    // smaller blocks: malloc's own bins do well
+constexpr std::size_t kCacheUpTo = 16u << 20;    // larger ones (data sets): their compute dwarfs a page-in
+constexpr std::size_t kCacheLimit = 256u << 20;  // never hold more than this many free bytes
+constexpr std::size_t kPerSizeLimit = 16;        // blocks kept per distinct size
+
+bool cacheable(std::size_t size) { return size >= kCacheFrom && size <= kCacheUpTo; }
 
 std::size_t rounded(std::size_t nbytes) {
   const std::size_t unit = nbytes >= kCacheFrom ? 4096 : 64;
@@ -44,7 +47,7 @@ BlockCache& cache() {
 
 void* allocate_buffer(std::size_t nbytes) {
   const std::size_t size = rounded(nbytes);
-  if (size >= kCacheFrom) {
+  if (cacheable(size)) {
     BlockCache& c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     auto it = c.free_blocks.find(size);
@@ -62,7 +65,7 @@ void* allocate_buffer(std::size_t nbytes) {
 
 void free_buffer(void* data, std::size_t nbytes) {
   const std::size_t size = rounded(nbytes);
-  if (size >= kCacheFrom) {
+  if (cacheable(size)) {
     BlockCache& c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     std::vector<void*>& blocks = c.free_blocks[size];

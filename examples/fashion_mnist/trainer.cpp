@@ -124,16 +124,31 @@ xg::nn::Sequential build_model(const TrainConfig& config) {
   return net;
 }
 
+namespace {
+
+// Mean and (unbiased) standard deviation of all values of a float32 tensor, in one pass.
+std::pair<double, double> mean_std(const xg::Tensor& t) {
+  const float* p = t.data_ptr<float>();
+  double sum = 0, sum_sq = 0;
+  for (std::int64_t i = 0; i < t.numel(); ++i) sum += p[i], sum_sq += static_cast<double>(p[i]) * p[i];
+  const double n = static_cast<double>(t.numel()), mean = sum / n;
+  return {mean, std::sqrt((sum_sq - n * mean * mean) / (n - 1))};
+}
+
+}  // namespace
+
 Data load_data(const TrainConfig& config) {
   auto train = xg::data::load_fashion_mnist(config.data_dir, true);
   auto test = xg::data::load_fashion_mnist(config.data_dir, false);
+  // Scale to [0, 1], then normalize with the training set's mean and std over all pixels; in place,
+  // so the 188 MB of training images exist once.
+  xg::NoGradGuard no_grad;
   Data d;
-  d.train_images = flatten_images(xg::data::scale_to_unit(train.images));
-  d.test_images = flatten_images(xg::data::scale_to_unit(test.images));
-  // Normalize with the training set's statistics (one mean and std over all pixels).
-  const double mean = xg::mean(d.train_images).item<double>(), std = xg::std(d.train_images).item<double>();
-  d.train_images = xg::data::normalize(d.train_images, mean, std);
-  d.test_images = xg::data::normalize(d.test_images, mean, std);
+  d.train_images = flatten_images(train.images).mul_(1.0 / 255);
+  d.test_images = flatten_images(test.images).mul_(1.0 / 255);
+  const auto [mean, std] = mean_std(d.train_images);
+  d.train_images.add_(-mean).mul_(1.0 / std);
+  d.test_images.add_(-mean).mul_(1.0 / std);
   d.train_labels = train.labels;
   d.test_labels = test.labels;
   return d;

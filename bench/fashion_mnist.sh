@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Fashion-MNIST: the xgrad trainer and bench/fashion_mnist_torch.py with the same model, settings
+# and thread count, in one script run. Prints both epoch times (the fastest epoch of each), the
+# ratio xgrad/torch, both final test accuracies and both peak RSS.
+# Usage: bench/fashion_mnist.sh [epochs] [threads] [build-dir]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+epochs=${1:-10}
+threads=${2:-1}
+build=${3:-build}
+scripts/install_deps.sh python3-torch time
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build "$build" -j2 --target fashion_mnist > /dev/null
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+/usr/bin/time -f "peak_rss_KiB %M" -o "$out/xgrad_rss" env OPENBLAS_NUM_THREADS="$threads" \
+  "$build"/examples/fashion_mnist --epochs "$epochs" --workers 1 --out "$out/xgrad" > "$out/xgrad.log"
+xgrad_epoch=$(tail -n +2 "$out/xgrad/curves.csv" | cut -d, -f6 | sort -g | head -1)
+xgrad_acc=$(tail -1 "$out/xgrad/curves.csv" | cut -d, -f5)
+xgrad_rss=$(awk '/peak_rss_KiB/ {printf "%.1f", $2 / 1024}' "$out/xgrad_rss")
+
+/usr/bin/python3 bench/fashion_mnist_torch.py "$epochs" "$threads" > "$out/torch.log"
+torch_epoch=$(awk '/^epoch_seconds/ {print $2}' "$out/torch.log")
+torch_acc=$(awk '/^test_accuracy/ {print $2}' "$out/torch.log")
+torch_rss=$(awk '/^peak_rss_MiB/ {print $2}' "$out/torch.log")
+
+echo "| Fashion-MNIST, $epochs epochs, $threads thread(s) | xgrad | PyTorch | ratio |"
+echo "|---|---|---|---|"
+echo "| fastest epoch (s) | $xgrad_epoch | $torch_epoch | $(awk -v a="$xgrad_epoch" -v b="$torch_epoch" 'BEGIN{printf "%.3f", a/b}') |"
+echo "| final test accuracy | $xgrad_acc | $torch_acc | |"
+echo "| peak RSS (MiB) | $xgrad_rss | $torch_rss | $(awk -v a="$xgrad_rss" -v b="$torch_rss" 'BEGIN{printf "%.3f", a/b}') |"
