@@ -14,13 +14,13 @@ cmake --build "$build" -j2 --target fashion_mnist > /dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-/usr/bin/time -f "peak_rss_KiB %M" -o "$out/xgrad_rss" env OPENBLAS_NUM_THREADS="$threads" \
+/usr/bin/time -f "peak_rss_KiB %M" -o "$out/xgrad_rss" env OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" \
   "$build"/examples/fashion_mnist --epochs "$epochs" --workers 1 --out "$out/xgrad" > "$out/xgrad.log"
 xgrad_epoch=$(tail -n +2 "$out/xgrad/curves.csv" | cut -d, -f6 | sort -g | head -1)
 xgrad_acc=$(tail -1 "$out/xgrad/curves.csv" | cut -d, -f5)
 xgrad_rss=$(awk '/peak_rss_KiB/ {printf "%.1f", $2 / 1024}' "$out/xgrad_rss")
 
-/usr/bin/python3 bench/fashion_mnist_torch.py "$epochs" "$threads" > "$out/torch.log"
+OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" /usr/bin/python3 bench/fashion_mnist_torch.py "$epochs" "$threads" > "$out/torch.log"
 torch_epoch=$(awk '/^epoch_seconds/ {print $2}' "$out/torch.log")
 torch_acc=$(awk '/^test_accuracy/ {print $2}' "$out/torch.log")
 torch_rss=$(awk '/^peak_rss_MiB/ {print $2}' "$out/torch.log")

@@ -34,31 +34,37 @@ compare() {
 # Lines of `ours` that the reference does not have (gemm-bound figures, RSS of one side).
 extra() { grep -v -E "^($(cut -d' ' -f1 <<<"$2" | paste -sd'|'))( |$)" <<<"$1" | sed 's/^/    /' || true; }
 
+# torch.set_num_threads does not reach the OpenBLAS thread pool of Debian's libtorch (it used both
+# cores at "1 thread"); these pin every BLAS and OpenMP pool of both sides to the run's thread count.
+pin() { OPENBLAS_NUM_THREADS=$1 OMP_NUM_THREADS=$1 "${@:2}"; }
+
 modes=("" "--keep-memory")
 ((quick)) && modes=("--keep-memory")
 for mode in "${modes[@]}"; do
   label=${mode:-default malloc}
   echo "## $label"
   echo
-  compare "per-op overhead (µs; figures 1-2)" time "$("$bin"/bench_per_op $mode)" "$("$bin"/bench_per_op_torch $mode)"
+  compare "per-op overhead (µs; figures 1-2)" time "$(pin 1 "$bin"/bench_per_op $mode)" \
+    "$(pin 1 "$bin"/bench_per_op_torch $mode)"
   compare "throughput on [1024, 1024] float32 (GB/s; figure 5)" rate \
-    "$("$bin"/bench_throughput $mode)" "$("$bin"/bench_throughput_torch $mode)"
+    "$(pin 1 "$bin"/bench_throughput $mode)" "$(pin 1 "$bin"/bench_throughput_torch $mode)"
   for threads in 1 2; do
     small=("$threads" 128 784 256 10)
-    ours=$("$bin"/bench_mlp "${small[@]}" $mode --rss 1000)
+    ours=$(pin "$threads" "$bin"/bench_mlp "${small[@]}" $mode --rss 1000)
     compare "MLP 784-256-10, batch 128, $threads thread(s) (ms per step; figures 3, 6)" time "$ours" \
-      "$("$bin"/bench_mlp_torch "${small[@]}" $mode --rss 1000)"
-    compare "same MLP vs PyTorch (Python)" time "$ours" "$($py bench/mlp_torch.py "${small[@]}")" pytorch
+      "$(pin "$threads" "$bin"/bench_mlp_torch "${small[@]}" $mode --rss 1000)"
+    compare "same MLP vs PyTorch (Python)" time "$ours" "$(pin "$threads" $py bench/mlp_torch.py "${small[@]}")" pytorch
     echo "xgrad gemm-bound figures:"; extra "$ours" "step_ms"; echo
     if ((!quick)); then
       deep=("$threads" 256 784 1024 1024 1024 10)
-      ours=$("$bin"/bench_mlp "${deep[@]}" $mode)
+      ours=$(pin "$threads" "$bin"/bench_mlp "${deep[@]}" $mode)
       compare "MLP 784-1024-1024-1024-10, batch 256, $threads thread(s) (ms per step; figure 4)" time "$ours" \
-        "$("$bin"/bench_mlp_torch "${deep[@]}" $mode)"
-      compare "same deep MLP vs PyTorch (Python)" time "$ours" "$($py bench/mlp_torch.py "${deep[@]}")" pytorch
+        "$(pin "$threads" "$bin"/bench_mlp_torch "${deep[@]}" $mode)"
+      compare "same deep MLP vs PyTorch (Python)" time "$ours" "$(pin "$threads" $py bench/mlp_torch.py "${deep[@]}")" pytorch
     fi
   done
-  compare "optimizer step over 1M parameters (µs)" time "$("$bin"/optim_step $mode)" "$($py bench/optim_step_torch.py)" torch.optim
+  compare "optimizer step over 1M parameters (µs)" time "$(pin 1 "$bin"/optim_step $mode)" \
+    "$(pin 1 $py bench/optim_step_torch.py)" torch.optim
 done
 echo "## BLAS peak (OpenBLAS sgemm, GFLOP/s)"
 "$bin"/bench_gemm_peak | sed 's/^/    /'

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <xgrad/xgrad.hpp>
 
-#include "../common/gradient_descent.hpp"
 
 namespace classify_example {
 
@@ -65,7 +64,7 @@ inline Result train(nn::Sequential& net, const std::string& head, const Data& tr
                     int steps = 600, bool verbose = false) {
   const bool sigmoid_head = head == "sigmoid";
   const xg::Tensor y_float = xg::reshape(train_set.labels.to(xg::kFloat64), {-1, 1});
-  examples::GradientDescent gd(net->parameters(), /*lr=*/0.1, /*momentum=*/0.9);
+  xg::optim::SGD gd(net->parameters(), {.lr = 0.1, .momentum = 0.9});
   Result r{head};
   for (int step = 0; step < steps; ++step) {
     gd.zero_grad();

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <xgrad/xgrad.hpp>
 
-#include "../common/gradient_descent.hpp"
 
 namespace regression_example {
 
@@ -75,7 +74,7 @@ inline Result train(int steps = 3000, int report_every = 300, std::uint64_t seed
   nn::Sequential net = make_net();
   Result r;
   r.gradient_difference = max_gradient_difference(net, d);
-  examples::GradientDescent gd(net->parameters(), /*lr=*/0.05, /*momentum=*/0.9);
+  xg::optim::SGD gd(net->parameters(), {.lr = 0.05, .momentum = 0.9});
   for (int step = 0; step <= steps; ++step) {
     gd.zero_grad();
     const xg::Tensor loss = objective(net, d);

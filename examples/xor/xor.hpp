@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 #include <xgrad/xgrad.hpp>
 
-#include "../common/gradient_descent.hpp"
 
 namespace xor_example {
 
@@ -71,7 +70,7 @@ inline TrainResult train_from_random(std::uint64_t first_seed = 1, int max_attem
     r.seed = first_seed + static_cast<std::uint64_t>(r.attempts - 1);
     xg::manual_seed(r.seed);
     XorNet net;
-    examples::GradientDescent gd(net.parameters(), /*lr=*/0.1, /*momentum=*/0.5);
+    xg::optim::SGD gd(net.parameters(), {.lr = 0.1, .momentum = 0.5});
     for (int step = 0; step < steps; ++step) {
       gd.zero_grad();
       const xg::Tensor loss = nn::functional::mse_loss(net.forward(x), y);

@@ -30,12 +30,25 @@ Tensor map_floating(const Tensor& x_in, F f) {
   return out;
 }
 
+// True when `inner` (leading 1s dropped) equals the trailing dimensions of `outer`: a tensor of shape
+// `inner` broadcast to `outer` is one contiguous block repeated (a bias row added to every row).
+inline bool is_trailing_block(const Shape& inner, const Shape& outer) {
+  std::size_t first = 0;
+  while (first < inner.size() && inner[first] == 1) ++first;
+  const std::size_t len = inner.size() - first;
+  if (len == 0 || len > outer.size()) return false;
+  for (std::size_t i = 0; i < len; ++i)
+    if (inner[first + i] != outer[outer.size() - len + i]) return false;
+  return true;
+}
+
 // out = f(a, b) broadcast, both operands converted to `dtype`, result of dtype `out_dtype`.
 template <class T, class Out, class F>
 void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
-  const T* x = a.data_ptr<T>();
-  const T* y = b.data_ptr<T>();
-  Out* dst = out.data_ptr<Out>();
+  // restrict: the output is always a fresh buffer, so the row loops vectorize without alias checks
+  const T* __restrict x = a.data_ptr<T>();
+  const T* __restrict y = b.data_ptr<T>();
+  Out* __restrict dst = out.data_ptr<Out>();
   const std::int64_t n = out.numel();
   if (a.numel() == n && b.numel() == n) {  // same shape: one flat loop
     for (std::int64_t i = 0; i < n; ++i) dst[i] = f(x[i], y[i]);
@@ -52,6 +65,12 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
     return;
   }
   const Shape& shape = out.shape();
+  if (a.numel() == n && b.numel() > 0 && is_trailing_block(b.shape(), shape)) {  // x + bias rows
+    const std::int64_t m = b.numel();
+    for (std::int64_t r = 0; r < n / m; ++r)
+      for (std::int64_t k = 0; k < m; ++k) dst[r * m + k] = f(x[r * m + k], y[k]);
+    return;
+  }
   const auto sa = detail::broadcast_strides(a.shape(), shape);
   const auto sb = detail::broadcast_strides(b.shape(), shape);
   detail::for_each_row(shape, sa, sb,
