@@ -53,8 +53,9 @@ int main(int argc, char** argv) {
     const std::string csv = (out / "curves.csv").string(), png = (out / "curves.png").string();
     fashion::write_curves_csv(result.epochs, csv);
     const bool plotted = fashion::plot_curves(csv, png);
-    fmt::print("{}best validation accuracy {:.4f}, final test accuracy {:.4f}\n",
-               result.stopped_early ? "stopped early; " : "", result.best_val_accuracy, result.final_test_accuracy);
+    fmt::print("{}best validation accuracy {:.4f} (test accuracy of that model {:.4f}), final test accuracy {:.4f}\n",
+               result.stopped_early ? "stopped early; " : "", result.best_val_accuracy, result.test_accuracy_at_best,
+               result.final_test_accuracy);
     fmt::print("best model: {} | checkpoint: {} | curves: {}{}\n", (out / "best.safetensors").string(),
                (out / "checkpoint.safetensors").string(), csv, plotted ? " and " + png : " (no gnuplot: no PNG)");
   } catch (const std::exception& e) {

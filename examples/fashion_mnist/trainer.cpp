@@ -226,6 +226,7 @@ TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn&
     result.final_test_accuracy = t.accuracy;
     if (v.accuracy > result.best_val_accuracy) {
       result.best_val_accuracy = v.accuracy;
+      result.test_accuracy_at_best = t.accuracy;
       xg::nn::save(net->state_dict(), (fs::path(config.out_dir) / "best.safetensors").string());
     }
     save_checkpoint(fs::path(config.out_dir) / "checkpoint.safetensors", net, *opt, epoch + 1, result.best_val_accuracy);

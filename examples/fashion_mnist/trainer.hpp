@@ -26,6 +26,7 @@ struct TrainResult {
   std::vector<EpochRecord> epochs;  // this run's epochs (a resumed run starts after the checkpoint's)
   std::vector<double> batch_losses;  // every training batch's loss, in order
   double best_val_accuracy = 0;
+  double test_accuracy_at_best = 0;  // test accuracy of the model saved as best.safetensors
   double final_test_accuracy = 0;
   bool stopped_early = false;
 };
