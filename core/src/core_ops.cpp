@@ -91,7 +91,7 @@ Tensor Tensor::to(Dtype target) const {
     dispatch(target, [&](auto to_tag) {
       using To = decltype(to_tag);
       To* dst = out.data_ptr<To>();
-      for (std::int64_t i = 0; i < numel(); ++i) dst[i] = static_cast<To>(in[i]);
+      for (std::int64_t i = 0, n_ = numel(); i < n_; ++i) dst[i] = static_cast<To>(in[i]);
     });
   });
   if (xgrad::is_floating_point(target) && should_record({this}))
@@ -114,7 +114,7 @@ Tensor add_same_shape(const Tensor& a, const Tensor& b) {
     const T* x = a.data_ptr<T>();
     const T* y = b.data_ptr<T>();
     T* dst = out.data_ptr<T>();
-    for (std::int64_t i = 0; i < a.numel(); ++i) dst[i] = static_cast<T>(x[i] + y[i]);
+    for (std::int64_t i = 0, n_ = a.numel(); i < n_; ++i) dst[i] = static_cast<T>(x[i] + y[i]);
   });
   if (should_record({&a, &b})) record("AddBackward", out, {&a, &b}, [](const Tensor& g) { return Grads{g, g}; });
   return out;

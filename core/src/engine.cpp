@@ -29,7 +29,7 @@ bool has_nan(const Tensor& t) {
   if (!t.is_floating_point()) return false;
   return dispatch(t.dtype(), [&](auto tag) {
     const auto* p = t.data_ptr<decltype(tag)>();
-    for (std::int64_t i = 0; i < t.numel(); ++i)
+    for (std::int64_t i = 0, n_ = t.numel(); i < n_; ++i)
       if (std::isnan(static_cast<double>(p[i]))) return true;
     return false;
   });

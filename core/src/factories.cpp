@@ -17,7 +17,7 @@ Tensor filled(const Shape& shape, Dtype dtype, bool requires_grad, Fill fill) {
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data_ptr<T>();
-    for (std::int64_t i = 0; i < out.numel(); ++i) p[i] = static_cast<T>(fill(i));
+    for (std::int64_t i = 0, n_ = out.numel(); i < n_; ++i) p[i] = static_cast<T>(fill(i));
   });
   if (requires_grad) out.requires_grad_(true);
   return out;

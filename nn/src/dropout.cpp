@@ -34,7 +34,7 @@ Tensor dropout(const Tensor& x, double p, bool training) {
     dispatch(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       T* m = mask.data_ptr<T>();
-      for (std::int64_t i = 0; i < mask.numel(); ++i) m[i] = keep(engine) ? static_cast<T>(scale) : T(0);
+      for (std::int64_t i = 0, n_ = mask.numel(); i < n_; ++i) m[i] = keep(engine) ? static_cast<T>(scale) : T(0);
     });
   });
   return x * mask;

@@ -17,7 +17,7 @@ Tensor map_elementwise(const Tensor& first, F f, const Inputs&... rest) {
       const T* a = first.data_ptr<T>();
       const auto pointers = std::make_tuple(rest.template data_ptr<T>()...);
       T* o = out.data_ptr<T>();
-      for (std::int64_t i = 0; i < out.numel(); ++i)
+      for (std::int64_t i = 0, n_ = out.numel(); i < n_; ++i)
         o[i] = std::apply([&](const auto*... others) { return static_cast<T>(f(a[i], others[i]...)); }, pointers);
     }
   });

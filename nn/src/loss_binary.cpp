@@ -112,7 +112,7 @@ void check_probabilities(const Tensor& x) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const T* v = x.data_ptr<T>();
-      for (std::int64_t i = 0; i < x.numel(); ++i)
+      for (std::int64_t i = 0, n_ = x.numel(); i < n_; ++i)
         if (!(v[i] >= T(0) && v[i] <= T(1)))
           throw Error(
               fmt::format("binary_cross_entropy: input values must be probabilities in [0, 1], found {} at "

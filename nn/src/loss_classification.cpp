@@ -65,7 +65,7 @@ ClassRows to_rows(const char* loss, const Tensor& input, const Tensor& target, s
   }
   r.target = reshape(target.detach(), {-1}).clone();  // a private copy: later edits of the labels cannot reach backward
   const std::int64_t* y = r.target.data_ptr<std::int64_t>();
-  for (std::int64_t i = 0; i < r.target.numel(); ++i)
+  for (std::int64_t i = 0, n_ = r.target.numel(); i < n_; ++i)
     if (y[i] != ignore_index && (y[i] < 0 || y[i] >= r.classes))
       throw Error(fmt::format("{}: target {} is out of range for {} classes (input shape {}, target shape {})", loss,
                               y[i], r.classes, shape_str(input.shape()), shape_str(target.shape())));

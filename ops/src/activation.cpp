@@ -21,10 +21,10 @@ Tensor relu_backward(const Tensor& g, const SavedTensor& saved_x) {
   dispatch(g.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      const T* gp = g.data_ptr<T>();
-      const T* xp = x.data_ptr<T>();
-      T* o = out.data_ptr<T>();
-      for (std::int64_t i = 0; i < out.numel(); ++i) o[i] = xp[i] > T(0) ? gp[i] : T(0);
+      const T* __restrict gp = g.data_ptr<T>();
+      const T* __restrict xp = x.data_ptr<T>();
+      T* __restrict o = out.data_ptr<T>();
+      for (std::int64_t i = 0, n_ = out.numel(); i < n_; ++i) o[i] = xp[i] > T(0) ? gp[i] : T(0);
     }
   });
   if (should_record({&g}))
@@ -163,7 +163,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     const T* xp = x.data_ptr<T>();
     const T* yp = y.data_ptr<T>();
     T* o = out.data_ptr<T>();
-    for (std::int64_t i = 0; i < out.numel(); ++i) o[i] = cp[i] ? xp[i] : yp[i];
+    for (std::int64_t i = 0, n_ = out.numel(); i < n_; ++i) o[i] = cp[i] ? xp[i] : yp[i];
   });
   if (should_record({&a, &b}))
     record("WhereBackward", out, {&a, &b}, [sc = SavedTensor(condition)](const Tensor& g) {

@@ -64,7 +64,7 @@ Tensor neg(const Tensor& a) {
     Tensor r = make_tensor(out.shape(), out.dtype());
     const T* x = out.template data_ptr<T>();
     T* y = r.template data_ptr<T>();
-    for (std::int64_t i = 0; i < r.numel(); ++i) y[i] = static_cast<T>(-x[i]);
+    for (std::int64_t i = 0, n_ = r.numel(); i < n_; ++i) y[i] = static_cast<T>(-x[i]);
     return r;
   });
   if (should_record({&a})) record("NegBackward", out, {&a}, [](const Tensor& g) { return Grads{-g}; });

@@ -29,7 +29,7 @@ void for_each_indexed(const char* op, const Tensor& index, const Shape& target, 
   const auto strides = detail::broadcast_strides(target, target);
   std::vector<std::int64_t> coord(nd, 0);
   const std::int64_t* idx = index.data_ptr<std::int64_t>();
-  for (std::int64_t i = 0; i < index.numel(); ++i) {
+  for (std::int64_t i = 0, n_ = index.numel(); i < n_; ++i) {
     std::int64_t offset = 0;
     for (std::int64_t k = 0; k < nd; ++k)
       offset += (k == dim ? checked_position(op, idx[i], target[k], dim) : coord[k]) * strides[k];
@@ -157,7 +157,7 @@ Tensor one_hot(const Tensor& labels, std::int64_t num_classes, Dtype dtype) {
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* o = out.data_ptr<T>();
-    for (std::int64_t i = 0; i < labels.numel(); ++i)
+    for (std::int64_t i = 0, n_ = labels.numel(); i < n_; ++i)
       o[i * num_classes + checked_position("one_hot", l[i], num_classes, labels.dim())] = T(1);
   });
   return out;

@@ -79,7 +79,7 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
       using T = decltype(tag);
       T* x = g.data_ptr<T>();
       const T c = static_cast<T>(clamped);
-      for (std::int64_t i = 0; i < g.numel(); ++i) x[i] *= c;
+      for (std::int64_t i = 0, n_ = g.numel(); i < n_; ++i) x[i] *= c;
     });
     mark_changed(g);
   }
@@ -97,7 +97,7 @@ void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) 
       using T = decltype(tag);
       T* x = g.data_ptr<T>();
       const T hi = static_cast<T>(clip_value), lo = -hi;
-      for (std::int64_t i = 0; i < g.numel(); ++i) x[i] = std::min(std::max(x[i], lo), hi);
+      for (std::int64_t i = 0, n_ = g.numel(); i < n_; ++i) x[i] = std::min(std::max(x[i], lo), hi);
     });
     mark_changed(g);
   }
