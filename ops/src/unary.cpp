@@ -24,77 +24,83 @@ Tensor output_for_backward(const SavedTensor& y, const SavedTensor& x, Recompute
   return GradModeFast::enabled() ? recompute(x.get()) : y.get();
 }
 
-// The recorded op for a unary function whose backward needs x and (optionally) y.
+enum class Output { Unused, Saved };
+
+// The recorded op for a unary function whose backward needs x and, with Output::Saved, y (saving y
+// costs a detached handle, so only the backwards that read it get one).
 template <class Vjp>
-Tensor unary_op(const char* name, MathFn fn, const Tensor& x, Vjp vjp) {
+Tensor unary_op(const char* name, MathFn fn, const Tensor& x, Output output, Vjp vjp) {
   Tensor y = kernels::math(fn, x);
   if (should_record({&x}))
-    record(name, y, {&x}, [x = SavedTensor(x), y = save_output(y), vjp](const Tensor& g) { return Grads{vjp(g, x, y)}; });
+    record(name, y, {&x},
+           [x = SavedTensor(x), y = output == Output::Saved ? save_output(y) : SavedTensor(), vjp](const Tensor& g) {
+             return Grads{vjp(g, x, y)};
+           });
   return y;
 }
 
 }  // namespace
 
 Tensor exp(const Tensor& x) {
-  return unary_op("ExpBackward", MathFn::Exp, x, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
+  return unary_op("ExpBackward", MathFn::Exp, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
     return g * output_for_backward(y, x, [](const Tensor& v) { return exp(v); });
   });
 }
 
 Tensor log(const Tensor& x) {
-  return unary_op("LogBackward", MathFn::Log, x,
+  return unary_op("LogBackward", MathFn::Log, x, Output::Unused,
                   [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return g / x.get(); });
 }
 
 Tensor log1p(const Tensor& x) {
-  return unary_op("Log1pBackward", MathFn::Log1p, x,
+  return unary_op("Log1pBackward", MathFn::Log1p, x, Output::Unused,
                   [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return g / (x.get() + 1.0); });
 }
 
 Tensor sqrt(const Tensor& x) {
-  return unary_op("SqrtBackward", MathFn::Sqrt, x, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
+  return unary_op("SqrtBackward", MathFn::Sqrt, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
     return g / (2.0 * output_for_backward(y, x, [](const Tensor& v) { return sqrt(v); }));
   });
 }
 
 Tensor rsqrt(const Tensor& x) {
-  return unary_op("RsqrtBackward", MathFn::Rsqrt, x, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
+  return unary_op("RsqrtBackward", MathFn::Rsqrt, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
     const Tensor r = output_for_backward(y, x, [](const Tensor& v) { return rsqrt(v); });
     return g * (-0.5) * r * r * r;
   });
 }
 
 Tensor abs(const Tensor& x) {
-  return unary_op("AbsBackward", MathFn::Abs, x,
+  return unary_op("AbsBackward", MathFn::Abs, x, Output::Unused,
                   [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return g * sign(x.get()); });
 }
 
 Tensor sin(const Tensor& x) {
-  return unary_op("SinBackward", MathFn::Sin, x,
+  return unary_op("SinBackward", MathFn::Sin, x, Output::Unused,
                   [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return g * cos(x.get()); });
 }
 
 Tensor cos(const Tensor& x) {
-  return unary_op("CosBackward", MathFn::Cos, x,
+  return unary_op("CosBackward", MathFn::Cos, x, Output::Unused,
                   [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return -(g * sin(x.get())); });
 }
 
 Tensor tanh(const Tensor& x) {
-  return unary_op("TanhBackward", MathFn::Tanh, x, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
+  return unary_op("TanhBackward", MathFn::Tanh, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
     const Tensor t = output_for_backward(y, x, [](const Tensor& v) { return tanh(v); });
     return g * (1.0 - t * t);
   });
 }
 
 Tensor sigmoid(const Tensor& x) {
-  return unary_op("SigmoidBackward", MathFn::Sigmoid, x, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
+  return unary_op("SigmoidBackward", MathFn::Sigmoid, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
     const Tensor s = output_for_backward(y, x, [](const Tensor& v) { return sigmoid(v); });
     return g * s * (1.0 - s);
   });
 }
 
 Tensor erf(const Tensor& x) {
-  return unary_op("ErfBackward", MathFn::Erf, x, [](const Tensor& g, const SavedTensor& x, const SavedTensor&) {
+  return unary_op("ErfBackward", MathFn::Erf, x, Output::Unused, [](const Tensor& g, const SavedTensor& x, const SavedTensor&) {
     const Tensor& v = x.get();
     return g * (2.0 / std::sqrt(M_PI)) * exp(-(v * v));
   });
