@@ -6,6 +6,7 @@
 #include "xgrad/autograd.hpp"
 #include "xgrad/detail/broadcast_iter.hpp"
 #include "xgrad/detail/node.hpp"
+#include "xgrad/factories.hpp"
 #include "xgrad/grad_mode.hpp"
 
 namespace xgrad {
@@ -131,16 +132,8 @@ Tensor& Tensor::mul_(const Tensor& other) {
   inplace_binary(*this, other, "mul_", [](auto a, auto b) { return static_cast<decltype(a)>(a * b); });
   return *this;
 }
-Tensor& Tensor::add_(double value) {
-  Tensor s = make_tensor({}, dtype());
-  dispatch(dtype(), [&](auto tag) { s.data_ptr<decltype(tag)>()[0] = static_cast<decltype(tag)>(value); });
-  return add_(s);
-}
-Tensor& Tensor::mul_(double value) {
-  Tensor s = make_tensor({}, dtype());
-  dispatch(dtype(), [&](auto tag) { s.data_ptr<decltype(tag)>()[0] = static_cast<decltype(tag)>(value); });
-  return mul_(s);
-}
+Tensor& Tensor::add_(double value) { return add_(full({}, value, dtype())); }
+Tensor& Tensor::mul_(double value) { return mul_(full({}, value, dtype())); }
 Tensor& Tensor::fill_(double value) {
   check_inplace(*this, "fill_");
   dispatch(dtype(), [&](auto tag) {

@@ -11,19 +11,6 @@
 
 namespace xgrad {
 
-namespace {
-
-// A saved operand, kept only when the other operand's gradient needs it.
-SavedTensor save_if(const Tensor& t, bool needed) { return needed ? SavedTensor(t) : SavedTensor(); }
-
-// x ∘ s elementwise with a double scalar, keeping x's dtype (integers become float32).
-template <class F>
-Tensor scalar_map(const Tensor& x, F f) {
-  return kernels::map_floating(x, f);
-}
-
-}  // namespace
-
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = kernels::binary_map("add", a, b, false, [](auto x, auto y) { return x + y; });
   if (should_record({&a, &b})) record("AddBackward", out, {&a, &b}, [](const Tensor& g) { return Grads{g, g}; });
@@ -72,7 +59,7 @@ Tensor neg(const Tensor& a) {
 }
 
 Tensor reciprocal(const Tensor& a) {
-  Tensor out = scalar_map(a, [](auto x) { return decltype(x)(1) / x; });
+  Tensor out = kernels::map_floating(a, [](auto x) { return decltype(x)(1) / x; });
   if (should_record({&a}))
     record("ReciprocalBackward", out, {&a}, [sa = SavedTensor(a)](const Tensor& g) {
       const Tensor& x = sa.get();
@@ -85,25 +72,25 @@ Tensor add(const Tensor& a, double s) {
   if (!is_floating_point(a.dtype()) && s == std::nearbyint(s)) {  // int + whole number stays int
     return add(a, full({}, s, a.dtype() == kBool ? kInt64 : a.dtype()));
   }
-  Tensor out = scalar_map(a, [s](auto x) { return static_cast<decltype(x)>(x + static_cast<decltype(x)>(s)); });
+  Tensor out = kernels::map_floating(a, [s](auto x) { return static_cast<decltype(x)>(x + static_cast<decltype(x)>(s)); });
   if (should_record({&a})) record("AddBackward", out, {&a}, [](const Tensor& g) { return Grads{g}; });
   return out;
 }
 
 Tensor mul(const Tensor& a, double s) {
-  Tensor out = scalar_map(a, [s](auto x) { return static_cast<decltype(x)>(x * static_cast<decltype(x)>(s)); });
+  Tensor out = kernels::map_floating(a, [s](auto x) { return static_cast<decltype(x)>(x * static_cast<decltype(x)>(s)); });
   if (should_record({&a})) record("MulBackward", out, {&a}, [s](const Tensor& g) { return Grads{g * s}; });
   return out;
 }
 
 Tensor div(const Tensor& a, double s) {
-  Tensor out = scalar_map(a, [s](auto x) { return static_cast<decltype(x)>(x / static_cast<decltype(x)>(s)); });
+  Tensor out = kernels::map_floating(a, [s](auto x) { return static_cast<decltype(x)>(x / static_cast<decltype(x)>(s)); });
   if (should_record({&a})) record("DivBackward", out, {&a}, [s](const Tensor& g) { return Grads{g / s}; });
   return out;
 }
 
 Tensor pow(const Tensor& base, double p) {
-  Tensor out = scalar_map(base, [p](auto x) {
+  Tensor out = kernels::map_floating(base, [p](auto x) {
     using T = decltype(x);
     if (p == 2.0) return x * x;
     return static_cast<T>(std::pow(x, static_cast<T>(p)));

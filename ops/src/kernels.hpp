@@ -106,9 +106,6 @@ Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, bool f
   return out;
 }
 
-// A tensor of the mask's shape holding 1 where mask is true and 0 elsewhere, of `dtype`.
-inline Tensor mask_as(const Tensor& mask, Dtype dtype) { return mask.to(dtype); }
-
 // Splits `shape` around `dim` into [outer, size, inner] for loops along one dimension.
 struct AxisSplit {
   std::int64_t outer = 1, size = 1, inner = 1;

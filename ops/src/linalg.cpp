@@ -90,8 +90,8 @@ Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool t
   Tensor out = batched_product(op, a, b, ta, tb, batched);
   if (should_record({&a, &b})) {
     // Each input's gradient needs only the other input.
-    SavedTensor sa = b.requires_grad() ? SavedTensor(a) : SavedTensor();
-    SavedTensor sb = a.requires_grad() ? SavedTensor(b) : SavedTensor();
+    SavedTensor sa = save_if(a, b.requires_grad());
+    SavedTensor sb = save_if(b, a.requires_grad());
     record(batched ? "BmmBackward" : "MmBackward", out, {&a, &b}, [sa, sb, ta, tb, batched](const Tensor& g) {
       return product_backward(g, sa, sb, ta, tb, batched);
     });
@@ -167,8 +167,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     }
   });
   if (should_record({&x, &weight, &bias})) {
-    SavedTensor sx = weight.requires_grad() ? SavedTensor(x) : SavedTensor();
-    SavedTensor sw = x.requires_grad() ? SavedTensor(weight) : SavedTensor();
+    SavedTensor sx = save_if(x, weight.requires_grad());
+    SavedTensor sw = save_if(weight, x.requires_grad());
     record("LinearBackward", out, {&x, &weight, &bias}, [sx, sw, has_bias = bias.defined()](const Tensor& g) {
       return Grads{sw.defined() ? mm(g, sw.get()) : Tensor(), sx.defined() ? mm_transposed(g, sx.get(), true, false) : Tensor(),
                    has_bias ? sum(g, {0}) : Tensor()};

@@ -79,6 +79,10 @@ class SavedTensor {
   std::uint32_t version_ = 0;
 };
 
+// Saves `t` only when `needed` (typically: the other operand requires grad), so a backward keeps
+// just what the gradients it will compute read.
+inline SavedTensor save_if(const Tensor& t, bool needed) { return needed ? SavedTensor(t) : SavedTensor(); }
+
 // A node whose backward is the callable `F`: Grads(const Tensor& grad). The callable holds the
 // saved tensors; releasing the node's saved data destroys it.
 template <class F>
