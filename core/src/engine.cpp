@@ -109,10 +109,9 @@ Tensor fit_to_input(const Node& node, std::size_t i, Tensor grad) {
   return grad;
 }
 
-Grads run_node(Node& node, Tensor grad, bool create_graph) {
+Grads run_node(Node& node, Tensor grad) {
   Grads grads;
   try {
-    GradMode::set_enabled(create_graph);
     grads = node.apply(std::move(grad));
   } catch (const SavedTensorModified& e) {
     throw Error(fmt::format("{}: {}", node.name(), e.what()));
@@ -171,16 +170,14 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     prune_to_captures(root_nodes, states);
   }
 
-  const bool grad_mode_before = GradMode::is_enabled();
+  // The whole sweep records a graph exactly when create_graph asks for one (higher-order gradients).
   struct RestoreGradMode {
     bool value;
     ~RestoreGradMode() { GradMode::set_enabled(value); }
-  } restore{grad_mode_before};
+  } restore{GradMode::is_enabled()};
+  GradMode::set_enabled(create_graph);
 
-  {
-    GradMode::set_enabled(create_graph);
-    for (std::size_t i = 0; i < roots.size(); ++i) add_to_buffer(states[root_nodes[i].get()].grad, seeds[i]);
-  }
+  for (std::size_t i = 0; i < roots.size(); ++i) add_to_buffer(states[root_nodes[i].get()].grad, seeds[i]);
   std::vector<Node*> ready;
   for (const auto& root : root_nodes) {
     NodeState& state = states[root.get()];
@@ -195,10 +192,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     ready.pop_back();
     NodeState& state = states[node];
     Tensor grad = std::move(state.grad);
-    if (grad.defined()) {
-      GradMode::set_enabled(create_graph);
-      grad = run_pre_hooks(*node, std::move(grad));
-    }
+    if (grad.defined()) grad = run_pre_hooks(*node, std::move(grad));
     bool run = true;
     if (state.capture >= 0) {
       captured[state.capture] = grad;
@@ -208,7 +202,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     }
     Grads grads;
     if (run && grad.defined() && !(captures && dynamic_cast<AccumulateGrad*>(node))) {
-      grads = run_node(*node, std::move(grad), create_graph);
+      grads = run_node(*node, std::move(grad));
       if (!retain_graph) node->release_saved();
     }
     for (std::size_t i = 0; i < node->edges.size(); ++i) {
@@ -216,10 +210,8 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       if (!next) continue;
       NodeState& next_state = states[next];
       if (!next_state.needed) continue;
-      if (i < grads.size() && grads[i].defined()) {
-        GradMode::set_enabled(create_graph);
+      if (i < grads.size() && grads[i].defined())
         add_to_buffer(next_state.grad, fit_to_input(*node, i, std::move(grads[i])));
-      }
       if (--next_state.dependencies == 0) ready.push_back(next);
     }
   }
