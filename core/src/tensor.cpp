@@ -13,7 +13,8 @@ namespace xgrad {
 
 namespace {
 
-const TensorImpl& checked(const Tensor& t, const char* what) {
+// The handle's impl (a handle's constness is not its tensor's), or an error for an undefined tensor.
+TensorImpl& checked(const Tensor& t, const char* what) {
   if (!t.defined()) throw Error(fmt::format("{}: the tensor is undefined", what));
   return *t.impl();
 }
@@ -148,7 +149,7 @@ Tensor& Tensor::zero_() { return fill_(0.0); }
 // ---- autograd record ----
 
 Tensor& Tensor::requires_grad_(bool requires_grad) {
-  TensorImpl& impl = const_cast<TensorImpl&>(checked(*this, "requires_grad_"));
+  TensorImpl& impl = checked(*this, "requires_grad_");
   if (requires_grad && !xgrad::is_floating_point(impl.dtype))
     throw Error(fmt::format("requires_grad_: only floating-point tensors can require gradients; this tensor "
                             "has dtype {} and shape {}",
@@ -174,7 +175,7 @@ Tensor& Tensor::mutable_grad() { return impl()->grad; }
 bool Tensor::retains_grad() const { return checked(*this, "retains_grad").retains_grad; }
 
 void Tensor::retain_grad() {
-  TensorImpl& impl = const_cast<TensorImpl&>(checked(*this, "retain_grad"));
+  TensorImpl& impl = checked(*this, "retain_grad");
   if (!impl.requires_grad) throw Error("retain_grad: the tensor does not require grad");
   if (!impl.grad_fn) return;  // leaves keep their gradient anyway
   impl.grad_fn->retained = impl_;
@@ -188,7 +189,7 @@ std::string Tensor::grad_fn_name() const {
 const std::shared_ptr<Node>& Tensor::grad_fn() const { return checked(*this, "grad_fn").grad_fn; }
 
 void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) {
-  TensorImpl& impl = const_cast<TensorImpl&>(checked(*this, "register_hook"));
+  TensorImpl& impl = checked(*this, "register_hook");
   if (!impl.requires_grad)
     throw Error("register_hook: cannot register a hook on a tensor that does not require grad");
   if (impl.grad_fn)
