@@ -90,7 +90,7 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
 // Converts without recording (the op that calls this records its own backward).
 inline Tensor cast_raw(const Tensor& t, Dtype dtype) { return t.dtype() == dtype ? t : t.detach().to(dtype); }
 
-// Elementwise binary op over the promoted dtype; `compute_dtype` may force floating (true division).
+// Elementwise binary op over the promoted dtype; `floating_only` computes integers in float32 (true division).
 template <class F>
 Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, bool floating_only, F f) {
   const Shape shape = a_in.shape() == b_in.shape() ? a_in.shape() : broadcast_shapes(op, a_in.shape(), b_in.shape());
