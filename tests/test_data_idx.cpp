@@ -235,12 +235,15 @@ TEST_CASE("read_idx: wrong magic numbers, trailing bytes, corrupt gzip, missing 
   bad_crc[bad_crc.size() - 8] ^= 0x40;
   bad_len[11] ^= 0x01;  // LEN no longer matches NLEN
   gz_trailing.push_back('x');
-  for (const auto& [name, bytes, part] : std::vector<std::tuple<std::string, Bytes, std::string>>{
+  // No structured binding here: CAPTURE and the lambda capture `name`, which clang 14 cannot.
+  for (const auto& row : std::vector<std::tuple<std::string, Bytes, std::string>>{
            {"crc.gz", bad_crc, "corrupt gzip data"},
            {"len.gz", bad_len, "corrupt gzip data"},
            {"trailing.gz", gz_trailing, "1 trailing bytes after the gzip stream"}}) {
+    const std::string& name = std::get<0>(row);
+    const std::string& part = std::get<2>(row);
     CAPTURE(name);
-    write_file(dir / name, bytes);
+    write_file(dir / name, std::get<1>(row));
     message = error_of([&] { xd::read_idx(dir / name); });
     CHECK_MESSAGE(contains(message, name), message);
     CHECK_MESSAGE(contains(message, part), message);

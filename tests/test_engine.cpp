@@ -1,9 +1,8 @@
 // The autograd engine: accumulation, graph release, hooks, retain_grad, autograd::grad,
-// higher order, grad mode, anomaly mode, threads and very deep graphs.
+// higher order, anomaly mode and very deep graphs (threads: test_threads.cpp).
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <thread>
 
 #include <xgrad/xgrad.hpp>
 
@@ -174,42 +173,6 @@ TEST_CASE("Hessian-vector product through create_graph") {
   auto g = xg::autograd::grad({xg::pow(x, 3.0).sum()}, {x}, {}, std::nullopt, true)[0];
   auto hv = xg::autograd::grad({(g * v).sum()}, {x})[0];
   CHECK(values(hv) == std::vector<double>{6.0, 6.0, -18.0});
-}
-
-TEST_CASE("no_grad records nothing; enable_grad re-enables; modes are per thread") {
-  auto x = f64({1.0}, {1}).requires_grad_();
-  {
-    xg::NoGradGuard no_grad;
-    CHECK_FALSE((x * 2.0).requires_grad());
-    {
-      xg::EnableGradGuard enable;
-      CHECK((x * 2.0).requires_grad());
-    }
-    bool other_thread_enabled = false;
-    std::thread([&] { other_thread_enabled = xg::GradMode::is_enabled(); }).join();
-    CHECK(other_thread_enabled);
-  }
-  CHECK(xg::GradMode::is_enabled());
-  CHECK(x.detach().requires_grad() == false);
-}
-
-TEST_CASE("independent graphs on several threads give the serial gradients") {
-  auto work = [](double seed) {
-    auto x = xg::full({16}, seed, xg::kFloat64).requires_grad_();
-    auto y = xg::tanh(x * 0.5) * xg::exp(-x);
-    for (int i = 0; i < 200; ++i) y = y * 0.999 + xg::sigmoid(y);
-    y.sum().backward();
-    return x.grad().to_vector();
-  };
-  std::vector<std::vector<double>> serial;
-  for (int t = 0; t < 4; ++t) serial.push_back(work(0.1 * t));
-  for (int round = 0; round < 5; ++round) {  // bit-exact equality, several rounds to catch races
-    std::vector<std::vector<double>> threaded(4);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) threads.emplace_back([&, t] { threaded[t] = work(0.1 * t); });
-    for (auto& th : threads) th.join();
-    CHECK(serial == threaded);
-  }
 }
 
 TEST_CASE("anomaly mode names the op whose backward produced NaN") {

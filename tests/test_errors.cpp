@@ -1,6 +1,11 @@
 // Bad input: each misuse throws xgrad::Error whose message names the op and the operands.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include <xgrad/xgrad.hpp>
@@ -112,5 +117,209 @@ TEST_CASE("bad inputs get clear errors") {
        }, {"LogBackward", "NaN"}},
   };
   CHECK(table.size() >= 55);
+  MESSAGE("tensor and autograd misuse rows: " << table.size());
   for (const auto& misuse : table) expect_error(misuse);
+}
+
+namespace {
+
+// A fresh folder for the file rows, removed at scope exit.
+struct ScratchDir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("xgrad_errors_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
+  ScratchDir() { std::filesystem::create_directories(path); }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  // Writes `bytes` to a file named `name` in the folder; returns its path.
+  std::string file(const std::string& name, const std::string& bytes) const {
+    const auto p = path / name;
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p.string();
+  }
+};
+
+std::string u64_le(std::uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
+  return s;
+}
+// A safetensors file with the given JSON header and data bytes.
+std::string safetensors_bytes(const std::string& header, const std::string& data) {
+  return u64_le(header.size()) + header + data;
+}
+std::string idx_bytes(unsigned char type, std::initializer_list<std::uint32_t> sizes, const std::string& data) {
+  std::string s = {'\0', '\0', static_cast<char>(type), static_cast<char>(sizes.size())};
+  for (std::uint32_t d : sizes)
+    for (int k = 3; k >= 0; --k) s.push_back(static_cast<char>(d >> (8 * k)));
+  return s + data;
+}
+
+xg::nn::Sequential small_model() { return xg::nn::Sequential(xg::nn::Linear(4, 3), xg::nn::ReLU(), xg::nn::Linear(3, 2)); }
+
+}  // namespace
+
+TEST_CASE("bad files, checkpoints, models, losses, optimizers and data get clear errors") {
+  namespace F = xg::nn::functional;
+  namespace xd = xg::data;
+  const ScratchDir dir;
+  const std::string f32x2 = std::string(8, '\0');
+  const std::string st_one = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  const std::vector<Misuse> table = {
+      // Losses and labels.
+      {"cross_entropy label past the classes", [] { F::cross_entropy(z({2, 3}), idx({0, 3})); },
+       {"cross_entropy", "target 3", "3 classes", "[2, 3]"}},
+      {"cross_entropy negative label", [] { F::cross_entropy(z({2, 3}), idx({-5, 0})); }, {"cross_entropy", "-5"}},
+      {"cross_entropy batch mismatch", [] { F::cross_entropy(z({2, 3}), idx({0, 1, 2})); },
+       {"cross_entropy", "[2, 3]", "[3]"}},
+      {"nll_loss label past the classes", [] { F::nll_loss(z({2, 3}), idx({7, 0})); }, {"nll_loss", "7"}},
+      {"mse_loss shapes", [] { F::mse_loss(z({2, 3}), z({3, 2})); }, {"mse_loss", "[2, 3]", "[3, 2]"}},
+      {"bce input outside [0, 1]", [] { F::binary_cross_entropy(xg::full({2}, 1.5), z({2})); },
+       {"binary_cross_entropy", "1.5"}},
+      {"bce_with_logits shapes", [] { F::binary_cross_entropy_with_logits(z({4}), z({2})); },
+       {"binary_cross_entropy_with_logits", "[4]", "[2]"}},
+      {"one_hot negative", [] { xg::one_hot(idx({-1}), 3); }, {"one_hot", "-1"}},
+      // Modules and checkpoints.
+      {"Linear in_features", [] { xg::nn::Linear(4, 2)(z({3, 5})); }, {"[3, 5]", "4"}},
+      {"load_state_dict missing key", [] {
+         auto net = small_model();
+         auto state = net->state_dict();
+         xg::StateDict partial;
+         for (const auto& [name, t] : state)
+           if (name != "2.bias") partial.insert(name, t);
+         net->load_state_dict(partial);
+       }, {"load_state_dict", "missing", "2.bias"}},
+      {"load_state_dict wrong shape", [] {
+         auto net = small_model();
+         auto state = net->state_dict();
+         state.insert("0.weight", z({3, 5}));
+         net->load_state_dict(state);
+       }, {"load_state_dict", "0.weight", "[3, 5]", "[3, 4]"}},
+      {"load_state_dict unexpected key", [] {
+         auto net = small_model();
+         auto state = net->state_dict();
+         state.insert("3.weight", z({1}));
+         net->load_state_dict(state);
+       }, {"load_state_dict", "unexpected", "3.weight"}},
+      {"register_parameter dotted name", [] {
+         xg::nn::Module m;
+         m.register_parameter("a.b", z({1}));
+       }, {"register_parameter", "a.b"}},
+      {"Dropout p above 1", [] { xg::nn::Dropout(1.5); }, {"Dropout", "1.5"}},
+      {"Sequential index", [] { small_model()[7]; }, {"Sequential", "7"}},
+      // Optimizers and schedulers.
+      {"optimizer over a tensor without grad", [] { xg::optim::SGD({z({3})}, {.lr = 0.1}); }, {"SGD", "require"}},
+      {"optimizer over nothing", [] { xg::optim::Adam(std::vector<xg::Tensor>{}); }, {"Adam", "empty"}},
+      {"negative learning rate", [] { xg::optim::Adam({xg::ones({1}, xg::kFloat32, true)}, {.lr = -1}); },
+       {"Adam", "learning rate", "-1"}},
+      {"beta out of range", [] {
+         xg::optim::Adam({xg::ones({1}, xg::kFloat32, true)}, {.betas = {1.5, 0.999}});
+       }, {"Adam", "1.5"}},
+      {"optimizer state of another shape", [] {
+         auto w = xg::ones({3}, xg::kFloat32, true);
+         xg::optim::Adam opt({w});
+         (w * w).sum().backward();
+         opt.step();
+         auto state = opt.state_dict();
+         auto v = xg::ones({5}, xg::kFloat32, true);
+         xg::optim::Adam other({v});
+         other.load_state_dict(state);
+       }, {"load_state_dict", "[3]", "[5]"}},
+      {"StepLR step_size 0", [] {
+         xg::optim::SGD opt({xg::ones({1}, xg::kFloat32, true)}, {.lr = 0.1});
+         xg::optim::StepLR(opt, 0);
+       }, {"StepLR", "step_size", "0"}},
+      {"EarlyStopping mode", [] { xg::optim::EarlyStopping(3, 0.0, "maximum"); }, {"EarlyStopping", "maximum"}},
+      // Datasets and loaders.
+      {"TensorDataset lengths", [] { xd::TensorDataset(z({4, 2}), idx({0, 1, 2})); }, {"TensorDataset", "4", "3"}},
+      {"DataLoader batch_size 0", [] { xd::DataLoader(xd::TensorDataset(z({4, 2})), {.batch_size = 0}); },
+       {"DataLoader", "batch_size", "0"}},
+      {"random_split lengths", [] { xd::random_split(xd::TensorDataset(z({4, 2})), {1, 2}); },
+       {"random_split", "3", "4"}},
+      // IDX files.
+      {"read_idx missing file", [&] { xd::read_idx(dir.path / "nope.idx"); }, {"read_idx", "nope.idx"}},
+      {"read_idx a folder", [&] { xd::read_idx(dir.path); }, {"read_idx", "directory"}},
+      {"read_idx wrong magic", [&] { xd::read_idx(dir.file("magic.idx", "\x01\x02\x08\x01....")); },
+       {"read_idx", "magic.idx", "magic", "byte offset 0"}},
+      {"read_idx truncated data", [&] { xd::read_idx(dir.file("short.idx", idx_bytes(0x08, {10}, "abc"))); },
+       {"read_idx", "short.idx", "truncated", "need 10 bytes", "has 3"}},
+      {"read_idx trailing bytes", [&] { xd::read_idx(dir.file("long.idx", idx_bytes(0x08, {2}, "abc"))); },
+       {"read_idx", "long.idx", "1 trailing", "byte offset 10"}},
+      {"read_idx huge sizes", [&] {
+         xd::read_idx(dir.file("huge.idx", idx_bytes(0x0E, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, "x")));
+       }, {"read_idx", "huge.idx", "truncated", "more than 2^64"}},
+      {"read_idx corrupt gzip", [&] { xd::read_idx(dir.file("bad.gz", "\x1f\x8b\x08\x00garbage-garbage-garbage")); },
+       {"read_idx", "bad.gz", "gzip", "offset"}},
+      {"read_idx float to int64 overflow", [&] {
+         const std::string big("\x7f\x80\x00\x00", 4);  // float32 +inf, big-endian
+         xd::read_idx(dir.file("inf.idx", idx_bytes(0x0D, {1}, big)), xg::kInt64);
+       }, {"read_idx", "inf.idx", "int64", "byte offset 8"}},
+      // CSV files.
+      {"read_csv missing file", [&] { xd::read_csv(dir.path / "nope.csv"); }, {"read_csv", "nope.csv"}},
+      {"read_csv not a number", [&] { xd::read_csv(dir.file("nan.csv", "a,b,label\n1,x2,0\n")); },
+       {"read_csv", "nan.csv", "line 2", "column 2", "'x2'"}},
+      {"read_csv ragged row", [&] { xd::read_csv(dir.file("ragged.csv", "a,b,label\n1,2,0\n1,2\n")); },
+       {"read_csv", "ragged.csv", "line 3", "2 fields"}},
+      {"read_csv empty", [&] { xd::read_csv(dir.file("empty.csv", "")); }, {"read_csv", "empty.csv", "empty"}},
+      {"read_csv label not integer", [&] { xd::read_csv(dir.file("label.csv", "a,label\n1,0.5\n")); },
+       {"read_csv", "label.csv", "line 2", "integer"}},
+      {"read_csv unclosed quote", [&] { xd::read_csv(dir.file("quote.csv", "a,label\n\"1,0\n")); },
+       {"read_csv", "quote.csv", "line 2", "quote"}},
+      {"read_csv label name", [&] {
+         xd::read_csv(dir.file("named.csv", "a,b\n1,2\n"), {.label_name = "class"});
+       }, {"read_csv", "named.csv", "'class'", "'a', 'b'"}},
+      // safetensors files.
+      {"load missing file", [&] { xg::nn::load((dir.path / "nope.safetensors").string()); },
+       {"nn::load", "nope.safetensors"}},
+      {"load shorter than 8 bytes", [&] { xg::nn::load(dir.file("tiny.st", "abc")); }, {"nn::load", "tiny.st", "3 bytes"}},
+      {"load header length past the end", [&] { xg::nn::load(dir.file("len.st", u64_le(1000) + "{}")); },
+       {"nn::load", "len.st", "1000", "byte 0"}},
+      {"load invalid JSON", [&] { xg::nn::load(dir.file("json.st", safetensors_bytes("{\"w\": [1,}", ""))); },
+       {"nn::load", "json.st", "invalid at byte"}},
+      {"load number overflow in the header (fuzz finding)", [&] {
+         xg::nn::load(dir.file("overflow.st", safetensors_bytes("{\"w\": 1e999}", "")));
+       }, {"nn::load", "overflow.st", "bytes 8 to 20"}},
+      {"load unknown dtype", [&] {
+         xg::nn::load(dir.file("dtype.st", safetensors_bytes(R"({"w":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}})", f32x2)));
+       }, {"nn::load", "dtype.st", "'w'", "Q7"}},
+      {"load shape and byte count disagree", [&] {
+         xg::nn::load(dir.file("count.st", safetensors_bytes(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", f32x2)));
+       }, {"nn::load", "count.st", "'w'", "needs 12 bytes"}},
+      {"load offsets past the end", [&] {
+         xg::nn::load(dir.file("past.st", safetensors_bytes(st_one, "1234")));
+       }, {"nn::load", "past.st", "'w'", "past the end"}},
+      {"load overlapping tensors", [&] {
+         xg::nn::load(dir.file("overlap.st", safetensors_bytes(
+             R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+             f32x2)));
+       }, {"nn::load", "overlap.st", "overlaps"}},
+      {"load trailing bytes", [&] { xg::nn::load(dir.file("tail.st", safetensors_bytes(st_one, f32x2 + "zz"))); },
+       {"nn::load", "tail.st", "2 bytes after the last tensor"}},
+      {"load bool that is not 0 or 1", [&] {
+         xg::nn::load(dir.file("bool.st", safetensors_bytes(R"({"m":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]}})", "\x01\x07")));
+       }, {"nn::load", "bool.st", "'m'", "value 7"}},
+      {"save into a missing folder", [&] {
+         xg::StateDict s;
+         s.insert("w", z({2}));
+         xg::nn::save(s, (dir.path / "no" / "such" / "x.safetensors").string());
+       }, {"nn::save", "x.safetensors"}},
+      {"shape too large to count (fuzz finding)", [] { xg::zeros({1LL << 40, 1LL << 40}); },
+       {"[1099511627776, 1099511627776]", "int64"}},
+  };
+  CHECK(table.size() >= 50);
+  MESSAGE("file, checkpoint, model, loss, optimizer and data rows: " << table.size());
+  for (const auto& misuse : table) expect_error(misuse);
+}
+
+TEST_CASE("regressions from fuzzing: what used to escape as another exception or undefined behaviour") {
+  const ScratchDir dir;
+  // An IDX file may declare sizes whose product overflows int64 when one of them is 0: an empty tensor.
+  const std::string zero_dim = idx_bytes(0x08, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0}, "");
+  const auto t = xg::data::read_idx(dir.file("zero.idx", zero_dim));
+  CHECK(t.numel() == 0);
+  CHECK(xg::shape_str(t.shape()) == "[4294967295, 4294967295, 4294967295, 0]");
+  CHECK(xg::shape_numel({1LL << 62, 1LL << 62, 0}) == 0);
+  // A header number beyond double's range made nlohmann throw out_of_range, not parse_error.
+  CHECK_THROWS_AS(xg::nn::load(dir.file("big.st", safetensors_bytes("{\"a\": -1e400}", ""))), xg::Error);
 }

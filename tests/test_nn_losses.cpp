@@ -313,7 +313,8 @@ TEST_CASE("float32 inputs: every loss computes in float32 and agrees with float6
       {"cross_entropy", [&y](const auto& x, const auto&) { return F::cross_entropy(x, y, {.label_smoothing = 0.1}); }},
       {"nll", [&y](const auto& x, const auto&) { return F::nll_loss(xg::log_softmax(x, 1), y); }},
   };
-  for (const auto& [name, fn] : losses) {
+  for (const auto& [loss_name, fn] : losses) {
+    const char* name = loss_name;  // CAPTURE needs a variable (clang 14 cannot capture a structured binding)
     CAPTURE(name);
     auto x32 = x64.to(xg::kFloat32).requires_grad_();
     const auto l32 = fn(x32, t64.to(xg::kFloat32));

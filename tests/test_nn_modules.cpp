@@ -260,12 +260,13 @@ TEST_CASE("Linear and activation stacks pass gradcheck and gradgradcheck in floa
       {"identity", [](const xg::Tensor& x) { return nn::Identity()(x); }},
   };
   xg::manual_seed(11);
-  for (const auto& [name, act] : activations) {
+  for (const auto& [name_entry, act] : activations) {
+    const auto& name = name_entry;  // CAPTURE cannot take a structured binding in clang 14
     CAPTURE(name);
     auto x = xg::randn({3, 4}, xg::kFloat64).requires_grad_();
     auto w = xg::randn({2, 4}, xg::kFloat64).requires_grad_();
     auto b = xg::randn({2}, xg::kFloat64).requires_grad_();
-    auto fn = [&act](const std::vector<xg::Tensor>& in) { return act(F::linear(in[0], in[1], in[2])); };
+    auto fn = [&activation = act](const std::vector<xg::Tensor>& in) { return activation(F::linear(in[0], in[1], in[2])); };
     const auto first = xg::autograd::gradcheck(fn, {x, w, b});
     CHECK_MESSAGE(first, first.message());
     if (std::string(name) != "relu" && std::string(name) != "leaky_relu") {  // kinks: second order is 0 a.e.

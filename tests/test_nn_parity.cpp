@@ -138,7 +138,8 @@ TEST_CASE("Linear/activation stacks match torch: torch's state_dict loads by nam
     out.backward(decode(c["grad_output"]));
     double case_worst = std::max(value_error, max_error(x.grad(), decode(c["grads"]["input"])));
     CHECK(max_error(x.grad(), decode(c["grads"]["input"])) <= kTolerance);
-    for (const auto& [name, p] : net->named_parameters()) {
+    for (const auto& [name_entry, p] : net->named_parameters()) {
+      const auto& name = name_entry;  // CAPTURE cannot take a structured binding in clang 14
       CAPTURE(name);
       REQUIRE(c["grads"].contains(name));
       const double e = max_error(p.grad(), decode(c["grads"][name]));
@@ -152,7 +153,8 @@ TEST_CASE("Linear/activation stacks match torch: torch's state_dict loads by nam
 
 TEST_CASE("init's gains and fans are torch's") {
   const json& ref = fixture()["init"];
-  for (const auto& [name, gain] : ref["gains"].items()) {
+  for (const auto& [name_entry, gain] : ref["gains"].items()) {
+    const auto& name = name_entry;  // CAPTURE cannot take a structured binding in clang 14
     CAPTURE(name);
     const double expected = gain.get<double>();
     const double actual = name == "leaky_relu(0.2)" ? xg::nn::init::calculate_gain("leaky_relu", 0.2)

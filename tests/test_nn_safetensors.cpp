@@ -136,7 +136,8 @@ TEST_CASE("a state_dict round-trips bit-exactly, in order, with metadata") {
   nn::save(s, path, {{"format", "pt"}, {"epoch", "3"}});
   const nn::SafetensorsFile loaded = nn::load_file(path);
   CHECK(loaded.tensors.keys() == s.keys());
-  for (const auto& [name, t] : s) {
+  for (const auto& [name_entry, t] : s) {
+    const auto& name = name_entry;  // CAPTURE cannot take a structured binding in clang 14
     CAPTURE(name);
     CHECK(bit_equal(loaded.tensors.at(name), t));
   }
@@ -389,7 +390,8 @@ TEST_CASE("Python interop: numpy (and torch) read xgrad's file; xgrad reads a fi
   const json expected = json::parse(in);
   CHECK(loaded.metadata == expected["metadata"].get<nn::Metadata>());
   REQUIRE(loaded.tensors.size() == expected["tensors"].size());
-  for (const auto& [name, want] : expected["tensors"].items()) {
+  for (const auto& [name_entry, want] : expected["tensors"].items()) {
+    const auto& name = name_entry;  // CAPTURE cannot take a structured binding in clang 14
     CAPTURE(name);
     const xg::Tensor& t = loaded.tensors.at(name);
     CHECK(t.shape() == want["shape"].get<xg::Shape>());

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+
 #include "xgrad/detail/core_ops.hpp"
 
 namespace xgrad {
@@ -73,6 +75,11 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
   TensorImpl* impl = t.impl();
   if (impl->grad_fn) return impl->grad_fn;
   if (!impl->requires_grad) return nullptr;
+  // A leaf shared by threads gets its accumulator created lazily by whichever records first; one
+  // accumulator per leaf is what makes AccumulateGrad's mutex protect .grad (ThreadSanitizer found
+  // two threads creating one each). Only leaves pay for the lock.
+  static std::mutex creation;
+  std::lock_guard<std::mutex> lock(creation);
   if (!impl->grad_accumulator) impl->grad_accumulator = std::make_shared<AccumulateGrad>(t.impl_ptr());
   return impl->grad_accumulator;
 }

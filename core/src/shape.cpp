@@ -1,5 +1,7 @@
 #include "xgrad/shape.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -8,8 +10,12 @@
 namespace xgrad {
 
 std::int64_t shape_numel(const Shape& shape) {
+  // A zero anywhere makes the tensor empty, however large the other sizes (a file may declare that).
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   std::int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape)
+    if (__builtin_mul_overflow(n, d, &n))
+      throw Error(fmt::format("shape {} has more elements than an int64 can count", shape_str(shape)));
   return n;
 }
 

@@ -75,15 +75,13 @@ Header parse_header(std::span<const unsigned char> bytes, const Context& ctx) {
   return {type, std::move(shape), header_bytes};
 }
 
-// The data's length in bytes, or nothing when it would exceed `limit` (the bytes the file holds).
-std::optional<std::size_t> data_bytes(const Header& h, std::size_t limit) {
+// The data's length in bytes, or nothing when it does not fit in size_t (sizes from a damaged header).
+std::optional<std::size_t> data_bytes(const Header& h) {
   for (std::int64_t d : h.shape)
     if (d == 0) return 0;
   std::size_t count = h.type->size;
-  for (std::int64_t d : h.shape) {
-    if (count > limit / static_cast<std::size_t>(d)) return std::nullopt;
-    count *= static_cast<std::size_t>(d);
-  }
+  for (std::int64_t d : h.shape)
+    if (__builtin_mul_overflow(count, static_cast<std::size_t>(d), &count)) return std::nullopt;
   return count;
 }
 
@@ -140,12 +138,13 @@ Tensor read(const std::filesystem::path& path, std::optional<Dtype> dtype) {
 
   const Header h = parse_header(bytes, ctx);
   const std::size_t available = bytes.size() - h.bytes;
-  const std::optional<std::size_t> needed = data_bytes(h, available);
+  const std::optional<std::size_t> needed = data_bytes(h);
   const std::string sizes = fmt::format("{} sizes [{}]", h.type->name, fmt::join(h.shape, ", "));
   if (!needed || *needed > available)
     throw ctx.error(bytes.size(), fmt::format("truncated data: {} need {} bytes after the {}-byte header, the file "
                                               "has {}",
-                                              sizes, needed ? std::to_string(*needed) : "more", h.bytes, available));
+                                              sizes, needed ? std::to_string(*needed) : "more than 2^64", h.bytes,
+                                              available));
   if (*needed < available)
     throw ctx.error(h.bytes + *needed, fmt::format("{} trailing bytes after the data ({} end here)",
                                                    available - *needed, sizes));

@@ -222,7 +222,8 @@ LoadResult Module::load_state_dict(const StateDict& state, bool strict) {
       mismatches.push_back(fmt::format("size mismatch for '{}': the state dict has shape {}, the module has shape {}",
                                        name, shape_str(src.shape()), shape_str(t.shape())));
   }
-  for (const auto& [name, t] : state) {
+  for (const auto& entry : state) {
+    const std::string& name = entry.first;  // not a structured binding: the lambda captures it
     const bool known = std::any_of(own.begin(), own.end(), [&](const auto& e) { return e.first == name; });
     if (!known) result.unexpected_keys.push_back(name);
   }

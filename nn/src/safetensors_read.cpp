@@ -161,6 +161,9 @@ SafetensorsFile load_file(const std::string& path) {
   } catch (const json::parse_error& e) {
     throw Error(fmt::format("nn::load: '{}': the JSON header is invalid at byte {}: {}", path,
                             8 + (e.byte > 0 ? e.byte - 1 : 0), e.what()));
+  } catch (const json::exception& e) {  // e.g. a number too large for any JSON number type (found by fuzzing)
+    throw Error(fmt::format("nn::load: '{}': the JSON header (bytes 8 to {}) is invalid: {}", path, 8 + header_size,
+                            e.what()));
   }
   if (!header.is_object()) throw Error(fmt::format("nn::load: '{}': the header at byte 8 is not a JSON object", path));
 

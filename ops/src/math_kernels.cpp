@@ -13,7 +13,7 @@
 #include "kernels.hpp"
 #include "xgrad/detail/sum_kernels.hpp"
 
-#if defined(__x86_64__) && defined(__GLIBC__)
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__clang__)  // clang lacks the attribute
 #define XGRAD_SIMD_DECL __attribute__((simd("notinbranch")))
 #else
 #define XGRAD_SIMD_DECL

@@ -91,7 +91,8 @@ void adam_step(const Options& o, const Tensor& p, const Tensor& grad, std::int64
   }
   if (o.amsgrad && !buffers[2].defined()) buffers[2] = zeros(p.shape(), p.dtype());
   const double step = static_cast<double>(++step_count);
-  const auto [beta1, beta2] = o.betas;
+  // Plain variables, not a structured binding: the lambda below captures them (clang 14 cannot).
+  const double beta1 = o.betas.first, beta2 = o.betas.second;
   const double bias_correction1 = 1 - std::pow(beta1, step);
   const double bias_correction2 = 1 - std::pow(beta2, step);
   const double step_size = o.lr / bias_correction1;
