@@ -13,6 +13,8 @@
 
 #include <xgrad/xgrad.hpp>
 
+#include "data_test_files.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -77,8 +79,7 @@ bool save_in_child_and_kill(const xg::StateDict& state, const std::string& path,
 }  // namespace
 
 TEST_CASE("a checkpoint save killed at 200 random moments leaves the old or the new file, never a partial one") {
-  const fs::path dir = fs::temp_directory_path() / ("xgrad_kill_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const data_test::TempDir dir;
   const std::string path = (dir / "checkpoint.safetensors").string();
   xg::nn::save(checkpoint_state(0), path);
 
@@ -109,7 +110,7 @@ TEST_CASE("a checkpoint save killed at 200 random moments leaves the old or the 
     }
     current = found;
     // A killed save can leave its temporary behind (never the checkpoint itself); count and remove.
-    for (const auto& entry : fs::directory_iterator(dir))
+    for (const auto& entry : fs::directory_iterator(dir.path()))
       if (entry.path().filename() != "checkpoint.safetensors") {
         ++leftover_temporaries;
         fs::remove(entry.path());
@@ -121,5 +122,4 @@ TEST_CASE("a checkpoint save killed at 200 random moments leaves the old or the 
   CHECK(kept_old + got_new == kKills);
   CHECK(kept_old > 0);  // the kills did interrupt saves ...
   CHECK(got_new > 0);   // ... and saves did complete between them
-  fs::remove_all(dir);
 }

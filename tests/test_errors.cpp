@@ -1,14 +1,12 @@
 // Bad input: each misuse throws xgrad::Error whose message names the op and the operands.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 
 #include <xgrad/xgrad.hpp>
+
+#include "data_test_files.hpp"
 
 namespace {
 
@@ -123,20 +121,13 @@ TEST_CASE("bad inputs get clear errors") {
 
 namespace {
 
-// A fresh folder for the file rows, removed at scope exit.
+// The temporary folder of the file rows, with a shorthand that writes a file and returns its path.
 struct ScratchDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("xgrad_errors_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
-  ScratchDir() { std::filesystem::create_directories(path); }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  // Writes `bytes` to a file named `name` in the folder; returns its path.
+  data_test::TempDir dir;
+  const std::filesystem::path& path = dir.path();
   std::string file(const std::string& name, const std::string& bytes) const {
-    const auto p = path / name;
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p.string();
+    data_test::write_text(dir / name, bytes);
+    return (dir / name).string();
   }
 };
 
