@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <numeric>
 
-#include "permutation.hpp"
 #include "prefetcher.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/random.hpp"
@@ -47,6 +46,24 @@ struct Pass {
 
 }  // namespace detail
 
+namespace {
+
+// A sampler's order, checked once per epoch so that a bad index fails here with a clear message
+// instead of inside a background worker.
+std::vector<std::int64_t> checked_sampler_order(const Sampler& sampler, std::int64_t epoch, std::int64_t dataset_size) {
+  std::vector<std::int64_t> order = sampler.order(epoch);
+  if (static_cast<std::int64_t>(order.size()) != sampler.size())
+    throw Error(fmt::format("DataLoader: the sampler's order for epoch {} has {} indices but its size() is {}", epoch,
+                            order.size(), sampler.size()));
+  for (std::size_t i = 0; i < order.size(); ++i)
+    if (order[i] < 0 || order[i] >= dataset_size)
+      throw Error(fmt::format("DataLoader: the sampler's index {} (position {} of epoch {}) is out of range for a "
+                              "dataset of {} samples", order[i], i, epoch, dataset_size));
+  return order;
+}
+
+}  // namespace
+
 const Example& DataLoader::Iterator::operator*() const {
   if (!pass_ || pass_->position >= pass_->plan->num_batches)
     throw Error("DataLoader: dereferencing an iterator that is past the last batch");
@@ -72,11 +89,14 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     throw Error(fmt::format("DataLoader: batch_size must be at least 1, got {}", options_.batch_size));
   if (options_.num_workers < 0)
     throw Error(fmt::format("DataLoader: num_workers must be 0 or more, got {}", options_.num_workers));
+  if (options_.sampler && options_.shuffle)
+    throw Error("DataLoader: shuffle = true and a sampler exclude each other (the sampler decides the order; "
+                "DistributedSampler shuffles by itself)");
   seed_ = options_.seed ? *options_.seed : Generator::global().with_engine([](auto& engine) { return engine(); });
 }
 
 std::int64_t DataLoader::size() const {
-  const std::int64_t n = dataset_->size();
+  const std::int64_t n = options_.sampler ? options_.sampler->size() : dataset_->size();
   return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
 }
 
@@ -87,7 +107,8 @@ void DataLoader::set_epoch(std::int64_t epoch) {
 
 std::vector<std::int64_t> DataLoader::sample_order(std::int64_t epoch) const {
   const std::int64_t n = dataset_->size();
-  if (options_.shuffle) return detail::random_permutation(n, seed_, static_cast<std::uint64_t>(epoch) + 1);
+  if (options_.sampler) return checked_sampler_order(*options_.sampler, epoch, n);
+  if (options_.shuffle) return shuffled_order(n, seed_, epoch);
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), std::int64_t{0});
   return order;

@@ -5,4 +5,5 @@
 #include "xgrad/data/dataset.hpp"
 #include "xgrad/data/fashion_mnist.hpp"
 #include "xgrad/data/idx.hpp"
+#include "xgrad/data/sampler.hpp"
 #include "xgrad/data/transforms.hpp"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "xgrad/data/dataset.hpp"
+#include "xgrad/data/sampler.hpp"
 
 namespace xgrad::data {
 
@@ -23,6 +24,9 @@ struct DataLoaderOptions {
   // ready ahead of the loop (1: one thread, the next batch ready). Batches come out in the same order
   // and with the same contents either way.
   std::int64_t num_workers = 0;
+  // Decides each epoch's samples and order instead of 0..N-1 or the shuffle (e.g. a
+  // distributed::DistributedSampler giving this process its shard); excludes shuffle = true.
+  std::shared_ptr<const Sampler> sampler = nullptr;
 };
 
 namespace detail {
@@ -72,7 +76,8 @@ class DataLoader {
   // The epoch the next pass uses (as torch's DistributedSampler.set_epoch): a resumed run that sets
   // the epoch it stopped at sees the same order as an uninterrupted one.
   void set_epoch(std::int64_t epoch);
-  // The order in which `epoch` visits the samples: a seeded permutation when shuffling, else 0..N-1.
+  // The order in which `epoch` visits the samples: the sampler's, else a seeded permutation when
+  // shuffling, else 0..N-1.
   std::vector<std::int64_t> sample_order(std::int64_t epoch) const;
   std::uint64_t seed() const { return seed_; }
   const DataLoaderOptions& options() const { return options_; }
