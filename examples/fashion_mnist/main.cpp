@@ -1,7 +1,9 @@
 // Fashion-MNIST trainer: an MLP trained with xgrad from the command line. Shows progress, reports
 // train loss and validation/test accuracy per epoch, keeps the best model as safetensors, can
-// resume from its checkpoint, and writes the curves as CSV and PNG.
+// resume from its checkpoint, and writes the curves as CSV and PNG. With --distributed, under
+// mpirun -np N, it trains data-parallel on N processes (rank 0 prints and writes).
 #include <filesystem>
+#include <memory>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -31,13 +33,26 @@ int main(int argc, char** argv) {
   app.add_option("--out", c.out_dir, "folder for best.safetensors, checkpoint.safetensors, curves")->capture_default_str();
   app.add_option("--resume", c.resume, "continue from a checkpoint.safetensors");
   app.add_option("--limit-train", c.limit_train, "use only the first N training images (0: all)");
+  bool distributed = false;
+  app.add_flag("--distributed", distributed,
+               "data-parallel over MPI: run as mpirun -np N fashion_mnist --distributed; --batch-size stays the "
+               "global batch (each rank takes batch-size / N), so --lr means the same as in one process");
   CLI11_PARSE(app, argc, argv);
 
+  std::unique_ptr<fashion::DataParallel> parallel;  // MPI runs while this lives
   try {
+    if (distributed) parallel = fashion::start_mpi_data_parallel();
+    const bool lead = !parallel || parallel->rank() == 0;
     const fashion::Data data = fashion::load_data(c);
-    fmt::print("model: {}\n", fmt::streamed(*fashion::build_model(c)));
-    fmt::print("optimizer {} lr {} | batch {} | epochs {} | scheduler {} | train+val {} images, test {}\n", c.optimizer,
-               c.lr, c.batch_size, c.epochs, c.scheduler, data.train_images.size(0), data.test_images.size(0));
+    if (lead) {
+      fmt::print("model: {}\n", fmt::streamed(*fashion::build_model(c)));
+      fmt::print("optimizer {} lr {} | batch {} | epochs {} | scheduler {} | train+val {} images, test {}\n",
+                 c.optimizer, c.lr, c.batch_size, c.epochs, c.scheduler, data.train_images.size(0),
+                 data.test_images.size(0));
+      if (parallel)
+        fmt::print("data-parallel: {} ranks, {} samples per rank per step\n", parallel->world_size(),
+                   c.batch_size / parallel->world_size());
+    }
     fashion::Progress progress;
     std::int64_t current_epoch = 0;
     const auto result = fashion::train(
@@ -48,7 +63,10 @@ int main(int argc, char** argv) {
         [&](const fashion::EpochRecord& r) {
           progress.epoch(r);
           current_epoch = r.epoch;
-        });
+        },
+        0, parallel.get());
+    if (parallel && lead) fmt::print("{}\n", parallel->summary());
+    if (!lead) return 0;
     const auto out = std::filesystem::path(c.out_dir);
     const std::string csv = (out / "curves.csv").string(), png = (out / "curves.png").string();
     fashion::write_curves_csv(result.epochs, csv);
@@ -59,6 +77,10 @@ int main(int argc, char** argv) {
     fmt::print("best model: {} | checkpoint: {} | curves: {}{}\n", (out / "best.safetensors").string(),
                (out / "checkpoint.safetensors").string(), csv, plotted ? " and " + png : " (no gnuplot: no PNG)");
   } catch (const std::exception& e) {
+    if (parallel && parallel->world_size() > 1) {
+      fmt::print(stderr, "rank {}: error: {}\n", parallel->rank(), e.what());
+      parallel->abort_all(1);  // the other ranks may be waiting for this one
+    }
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
   }

@@ -155,7 +155,12 @@ Data load_data(const TrainConfig& config) {
 }
 
 TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn& progress, const EpochFn& on_epoch,
-                  std::int64_t stop_after_epochs) {
+                  std::int64_t stop_after_epochs, DataParallel* parallel) {
+  const std::int64_t ranks = parallel ? parallel->world_size() : 1;
+  const bool lead = !parallel || parallel->rank() == 0;  // the rank that reports, evaluates and saves
+  if (config.batch_size % ranks != 0)
+    throw xg::Error(fmt::format("fashion_mnist: the global batch size {} cannot be split evenly over {} ranks",
+                                config.batch_size, ranks));
   xg::manual_seed(config.seed);
   auto net = build_model(config);
   auto opt = make_optimizer(config, net->parameters());
@@ -166,8 +171,14 @@ TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn&
     labels = labels.narrow(0, 0, config.limit_train);
   }
   const auto split = xg::data::train_val_split(xg::data::TensorDataset(images, labels), config.val_fraction, config.seed);
-  xg::data::DataLoader loader(split.train, {.batch_size = config.batch_size, .shuffle = true, .seed = config.seed,
-                                            .num_workers = config.workers});
+  // Data-parallel: each rank batches its shard of the same shuffled order; the ranks' k-th batches
+  // together are the single-process k-th batch.
+  xg::data::DataLoader loader(split.train, {.batch_size = config.batch_size / ranks,
+                                            .shuffle = parallel == nullptr,
+                                            .seed = config.seed,
+                                            .num_workers = config.workers,
+                                            .sampler = parallel ? parallel->sampler(split.train.size(), config.seed)
+                                                                : nullptr});
   std::vector<std::int64_t> val_positions(static_cast<std::size_t>(split.val.size()));
   std::iota(val_positions.begin(), val_positions.end(), 0);
   const auto val = split.val.get_batch(val_positions);  // the validation set as two tensors
@@ -184,16 +195,19 @@ TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn&
     }
     load_checkpoint(config.resume, net, *opt);
   }
+  if (parallel) parallel->attach(*net);
 
-  fs::create_directories(config.out_dir);
+  if (lead) fs::create_directories(config.out_dir);
   TrainResult result;
   result.best_val_accuracy = resumed.best_val_accuracy;
   // Early stopping on validation loss; at the stop, the best epoch's weights are put back.
   xg::optim::EarlyStopping stopper(config.patience > 0 ? config.patience : 1);
   for (std::int64_t epoch = resumed.epoch; epoch < config.epochs; ++epoch) {
     if (stop_after_epochs > 0 && epoch - resumed.epoch >= stop_after_epochs) break;
-    // Dropout masks and the shuffle depend only on (seed, epoch): a resumed run repeats them exactly.
-    xg::manual_seed(config.seed * 1000003 + static_cast<std::uint64_t>(epoch));
+    // Dropout masks and the shuffle depend only on (seed, epoch), and on the rank for the masks: a
+    // resumed run repeats them exactly.
+    xg::manual_seed(config.seed * 1000003 + static_cast<std::uint64_t>(epoch) +
+                    (parallel ? static_cast<std::uint64_t>(parallel->rank()) * 0x9e3779b97f4a7c15ULL : 0));
     loader.set_epoch(epoch);
     const auto start = std::chrono::steady_clock::now();
     double loss_sum = 0;
@@ -202,14 +216,15 @@ TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn&
       opt->zero_grad();
       auto loss = xg::nn::functional::cross_entropy(net->forward(batch.data), batch.target);
       loss.backward();
+      if (parallel) parallel->reduce_gradients();
       opt->step();
       if (schedule.per_batch) schedule.per_batch->step();
       const double value = loss.item<double>();
       result.batch_losses.push_back(value);
       loss_sum += value;
       ++batches;
-      samples += batch.data.size(0);
-      if (progress) {
+      samples += batch.data.size(0) * ranks;  // every rank's batch has the same size
+      if (progress && lead) {
         const std::chrono::duration<double> t = std::chrono::steady_clock::now() - start;
         progress(batches, loader.size(), loss_sum / batches, samples / t.count());
       }
@@ -217,8 +232,17 @@ TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn&
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     const double lr = opt->lr();
     if (schedule.per_epoch) schedule.per_epoch->step();
-    const Evaluation v = evaluate(net, val.data, val.target);
-    const Evaluation t = evaluate(net, data.test_images, data.test_labels);
+    Evaluation v{0, 0}, t{0, 0};
+    if (lead) {
+      v = evaluate(net, val.data, val.target);
+      t = evaluate(net, data.test_images, data.test_labels);
+    }
+    if (parallel) {
+      const auto shared = parallel->from_rank0({v.loss, v.accuracy, t.loss, t.accuracy});
+      v = {shared[0], shared[1]};
+      t = {shared[2], shared[3]};
+      loss_sum = parallel->sum(loss_sum) / static_cast<double>(ranks);  // per-rank batch means -> global
+    }
     if (schedule.plateau) schedule.plateau->step(v.loss);
     const EpochRecord record{epoch + 1, loss_sum / std::max<std::int64_t>(batches, 1), v.loss, v.accuracy, t.accuracy,
                              elapsed.count(), samples / elapsed.count(), lr};
@@ -227,10 +251,13 @@ TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn&
     if (v.accuracy > result.best_val_accuracy) {
       result.best_val_accuracy = v.accuracy;
       result.test_accuracy_at_best = t.accuracy;
-      xg::nn::save(net->state_dict(), (fs::path(config.out_dir) / "best.safetensors").string());
+      if (lead) xg::nn::save(net->state_dict(), (fs::path(config.out_dir) / "best.safetensors").string());
     }
-    save_checkpoint(fs::path(config.out_dir) / "checkpoint.safetensors", net, *opt, epoch + 1, result.best_val_accuracy);
-    if (on_epoch) on_epoch(record);
+    if (lead) {
+      save_checkpoint(fs::path(config.out_dir) / "checkpoint.safetensors", net, *opt, epoch + 1,
+                      result.best_val_accuracy);
+      if (on_epoch) on_epoch(record);
+    }
     if (config.patience > 0 && stopper.step(v.loss, net->state_dict())) {
       stopper.restore_best(net->state_dict());
       result.stopped_early = true;

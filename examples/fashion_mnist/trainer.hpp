@@ -7,6 +7,7 @@
 
 #include <xgrad/xgrad.hpp>
 
+#include "data_parallel.hpp"
 #include "train_config.hpp"
 
 namespace fashion {
@@ -47,8 +48,17 @@ using EpochFn = std::function<void(const EpochRecord&)>;
 // Trains from scratch or from config.resume; writes <out_dir>/best.safetensors (the model with the
 // best validation accuracy, torch's parameter names) and <out_dir>/checkpoint.safetensors after
 // every epoch. Stops after `stop_after_epochs` epochs of this run when it is > 0 (to test resuming).
+//
+// With `parallel`, one rank of a data-parallel run: config.batch_size is the global batch, split
+// evenly over the ranks (it must be divisible by their number), so the learning rate means what it
+// means for one process with that batch. Each rank trains on its shard of every epoch, gradients
+// are averaged after backward(), and the replicas stay identical. Rank 0 alone calls `progress` and
+// `on_epoch`, evaluates and writes files; the others receive its validation loss (for the
+// schedulers and early stopping). Records report the global train loss and samples/s. Dropout
+// masks differ per rank (rank 0 keeps the single-process ones). A resumed run loads the checkpoint
+// on every rank. Without `parallel`, nothing changes.
 TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn& progress = {},
-                  const EpochFn& on_epoch = {}, std::int64_t stop_after_epochs = 0);
+                  const EpochFn& on_epoch = {}, std::int64_t stop_after_epochs = 0, DataParallel* parallel = nullptr);
 
 // The model train() builds: Linear/activation/dropout blocks as an nn::Sequential.
 xgrad::nn::Sequential build_model(const TrainConfig& config);
