@@ -214,6 +214,14 @@ SCHEDULERS = [
     # The lambdas are written out again in the C++ test.
     ("lambda", sgd_two_groups, [("LambdaLR", {})], None),
     ("multiplicative", sgd_two_groups, [("MultiplicativeLR", {})], None),
+    ("cyclic_triangular", sgd_two_groups, [("CyclicLR", {"base_lr": 0.01, "max_lr": [0.1, 0.05], "step_size_up": 7})],
+     "momentum"),
+    ("cyclic_triangular2", sgd_two_groups,
+     [("CyclicLR", {"base_lr": [0.01, 0.001], "max_lr": 0.1, "step_size_up": 5, "step_size_down": 11,
+                    "mode": "triangular2", "base_momentum": 0.85, "max_momentum": 0.95})], "momentum"),
+    ("cyclic_exp_range", adagrad_two_groups,
+     [("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10, "mode": "exp_range", "gamma": 0.98,
+                    "cycle_momentum": False})], None),
 ]
 
 LAMBDAS = {
@@ -253,6 +261,38 @@ def scheduler_fixture():
             entry["momentum_option"] = momentum
             entry["momenta"] = momenta
         out.append(entry)
+    return out
+
+
+# SequentialLR: name, schedulers (made on one SGD optimizer, in order), milestones.
+SEQUENTIALS = [
+    ("warmup_cosine", [("LinearLR", {"start_factor": 0.1, "total_iters": 5}), ("CosineAnnealingLR", {"T_max": 30})],
+     [5]),
+    ("constant_exponential_step", [("ConstantLR", {"factor": 0.5, "total_iters": 4}), ("ExponentialLR", {"gamma": 0.9}),
+                                   ("StepLR", {"step_size": 3, "gamma": 0.5})], [6, 20]),
+    ("lambda_restarts", [("LambdaLR", {}), ("CosineAnnealingWarmRestarts", {"T_0": 7, "T_mult": 2})], [10]),
+    ("multistep_multiplicative", [("MultiStepLR", {"milestones": [3, 8], "gamma": 0.5}), ("MultiplicativeLR", {}),
+                                  ("PolynomialLR", {"total_iters": 20, "power": 1.5})], [12, 40]),
+]
+
+
+def sequential_fixture():
+    out = []
+    for name, scheds, milestones in SEQUENTIALS:
+        opt = sgd_two_groups()
+        made = []
+        for sched, kwargs in scheds:
+            if sched in LAMBDAS:
+                kwargs = dict(kwargs, lr_lambda=LAMBDAS[sched])
+            made.append(getattr(S, sched)(opt, **kwargs))
+        seq = S.SequentialLR(opt, made, milestones)
+        lrs = [[g["lr"] for g in opt.param_groups]]
+        for _ in range(SCHED_STEPS):
+            opt.step()
+            seq.step()
+            lrs.append([g["lr"] for g in opt.param_groups])
+        out.append({"name": name, "schedulers": [{"type": s, "args": a} for s, a in scheds],
+                    "milestones": milestones, "lrs": lrs})
     return out
 
 
@@ -327,6 +367,7 @@ def write(name, data):
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     write("optim_trajectories.json", optimizer_fixture())
-    write("optim_schedulers.json", {"steps": SCHED_STEPS, "runs": scheduler_fixture(), "plateau": plateau_fixture()})
+    write("optim_schedulers.json", {"steps": SCHED_STEPS, "runs": scheduler_fixture(), "plateau": plateau_fixture(),
+                                     "sequential": sequential_fixture()})
     write("optim_clip.json", clip_fixture())
     print(f"torch {torch.__version__}")

@@ -1,5 +1,6 @@
-// LR schedulers: every scheduler's lr (and OneCycleLR's momentum) over 100 steps equals torch's,
-// chained schedulers compose as in torch, ReduceLROnPlateau follows torch on a scripted metric.
+// LR schedulers: every scheduler's lr (and OneCycleLR's and CyclicLR's momentum) over 100 steps
+// equals torch's, chained and sequential schedulers compose as in torch, ReduceLROnPlateau follows
+// torch on a scripted metric, and every schedule resumed from its state_dict goes on as torch's.
 #include <doctest/doctest.h>
 
 #include "optim_test_support.hpp"
@@ -64,6 +65,12 @@ std::unique_ptr<o::LRScheduler> make_scheduler(o::Optimizer& opt, const std::str
                                                             a.value("eta_min", 0.0));
   if (type == "LambdaLR") return std::make_unique<o::LambdaLR>(opt, lambda_factor);
   if (type == "MultiplicativeLR") return std::make_unique<o::MultiplicativeLR>(opt, multiplicative_factor);
+  if (type == "CyclicLR")
+    return std::make_unique<o::CyclicLR>(
+        opt, per_group(a["base_lr"]), per_group(a["max_lr"]), a.value("step_size_up", 2000),
+        optional_int(a, "step_size_down"), a.value("mode", std::string("triangular")), a.value("gamma", 1.0), nullptr,
+        "cycle", a.value("cycle_momentum", true), per_group(a.value("base_momentum", json(0.8))),
+        per_group(a.value("max_momentum", json(0.9))));
   REQUIRE(type == "OneCycleLR");
   return std::make_unique<o::OneCycleLR>(
       opt, per_group(a["max_lr"]), optional_int(a, "total_steps"), optional_int(a, "epochs"),
@@ -87,7 +94,7 @@ std::vector<double> momenta(const o::Optimizer& opt, const std::string& option) 
 TEST_CASE("every scheduler's lr sequence over 100 steps equals torch's") {
   const json fx = load_fixture("optim_schedulers.json");
   double worst_overall = 0;
-  CHECK(fx["runs"].size() == 18);
+  CHECK(fx["runs"].size() == 21);
   for (const json& r : fx["runs"]) {
     const std::string name = r["name"];
     CAPTURE(name);
@@ -121,6 +128,22 @@ TEST_CASE("ChainedScheduler steps its schedulers together, as two separate sched
     for (std::size_t i = 1; i < r["lrs"].size(); ++i) {
       chain.step();
       CHECK(max_error(chain.get_last_lr(), r["lrs"][i].get<std::vector<double>>()) <= kTolerance);
+      if (i == 55) {  // halfway: go on with a new chain loaded from this one's state
+        auto opt2 = make_two_group_optimizer("SGD");
+        o::StepLR step2(*opt2, 10, 0.5);
+        o::ExponentialLR exponential2(*opt2, 0.99);
+        o::ChainedScheduler chain2({&step2, &exponential2});
+        opt2->load_state_dict(opt->state_dict());
+        chain2.load_state_dict(chain.state_dict());
+        CHECK(chain2.get_last_lr() == chain.get_last_lr());
+        for (std::size_t j = i + 1; j < r["lrs"].size(); ++j) {
+          chain2.step();
+          CHECK(max_error(chain2.get_last_lr(), r["lrs"][j].get<std::vector<double>>()) <= kTolerance);
+        }
+        CHECK_THROWS_WITH_AS(o::ChainedScheduler({&step2}).load_state_dict(xg::StateDict{}),
+                             doctest::Contains("ChainedScheduler.load_state_dict: missing keys 'schedulers.0.*'"),
+                             xg::Error);
+      }
     }
   }
 }
@@ -194,4 +217,173 @@ TEST_CASE("a scheduled lr is what the optimizer uses") {
     schedule.step();
     CHECK(before - w.item<double>() == doctest::Approx(expected_lr));
   }
+}
+
+namespace {
+
+// The schedulers of a fixture entry, made on `opt` in order.
+std::vector<std::unique_ptr<o::LRScheduler>> make_schedulers(o::Optimizer& opt, const json& entries) {
+  std::vector<std::unique_ptr<o::LRScheduler>> out;
+  for (const json& s : entries) out.push_back(make_scheduler(opt, s["type"], s["args"]));
+  return out;
+}
+
+std::vector<o::LRScheduler*> pointers(const std::vector<std::unique_ptr<o::LRScheduler>>& schedulers) {
+  std::vector<o::LRScheduler*> out;
+  for (const auto& s : schedulers) out.push_back(s.get());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("SequentialLR hands over at its milestones as torch's does") {
+  const json fx = load_fixture("optim_schedulers.json");
+  CHECK(fx["sequential"].size() == 4);
+  for (const json& r : fx["sequential"]) {
+    const std::string name = r["name"];
+    CAPTURE(name);
+    auto opt = make_two_group_optimizer("SGD");
+    auto schedulers = make_schedulers(*opt, r["schedulers"]);
+    o::SequentialLR sequence(*opt, pointers(schedulers), r["milestones"].get<std::vector<std::int64_t>>());
+    double worst = max_error(sequence.get_last_lr(), r["lrs"][0].get<std::vector<double>>());
+    for (std::size_t step = 1; step < r["lrs"].size(); ++step) {
+      opt->step();
+      sequence.step();
+      worst = std::max(worst, max_error(sequence.get_last_lr(), r["lrs"][step].get<std::vector<double>>()));
+      CHECK(opt->lr(0) == sequence.get_last_lr()[0]);
+    }
+    CHECK(worst <= kTolerance);
+  }
+}
+
+TEST_CASE("a schedule stopped, saved and loaded into new objects goes on as torch's uninterrupted one") {
+  const json fx = load_fixture("optim_schedulers.json");
+  constexpr std::size_t kStop = 37;
+  int resumed = 0;
+  for (const json& r : fx["runs"]) {
+    const std::string name = r["name"];
+    CAPTURE(name);
+    const auto& lrs = r["lrs"];
+    auto opt = make_two_group_optimizer(r["optimizer"]);
+    auto schedulers = make_schedulers(*opt, r["schedulers"]);
+    for (std::size_t step = 1; step <= kStop; ++step)
+      for (auto& s : schedulers) s->step();
+    const xg::StateDict opt_state = opt->state_dict();
+    std::vector<xg::StateDict> states;
+    for (auto& s : schedulers) states.push_back(s->state_dict());
+
+    // A new optimizer and new schedulers, made the way the first ones were, then loaded; every
+    // other run loads the schedulers before the optimizer (either order must work).
+    auto opt2 = make_two_group_optimizer(r["optimizer"]);
+    auto schedulers2 = make_schedulers(*opt2, r["schedulers"]);
+    if (resumed % 2 == 0) opt2->load_state_dict(opt_state);
+    for (std::size_t i = 0; i < schedulers2.size(); ++i) schedulers2[i]->load_state_dict(states[i]);
+    if (resumed % 2 == 1) opt2->load_state_dict(opt_state);
+    CHECK(schedulers2.back()->last_epoch() == static_cast<std::int64_t>(kStop));
+    CHECK(max_error(schedulers2.back()->get_last_lr(), lrs[kStop].get<std::vector<double>>()) <= kTolerance);
+
+    double worst = 0;
+    for (std::size_t step = kStop + 1; step < lrs.size(); ++step) {
+      for (auto& s : schedulers2) s->step();
+      worst = std::max(worst, max_error(schedulers2.back()->get_last_lr(), lrs[step].get<std::vector<double>>()));
+      if (r.contains("momenta"))
+        worst = std::max(worst, max_error(momenta(*opt2, r["momentum_option"]), r["momenta"][step].get<std::vector<double>>()));
+    }
+    CHECK(worst <= kTolerance);
+    ++resumed;
+  }
+  CHECK(resumed == 21);
+
+  for (const json& r : fx["sequential"]) {
+    const std::string name = r["name"];
+    CAPTURE(name);
+    const auto milestones = r["milestones"].get<std::vector<std::int64_t>>();
+    auto opt = make_two_group_optimizer("SGD");
+    auto schedulers = make_schedulers(*opt, r["schedulers"]);
+    o::SequentialLR sequence(*opt, pointers(schedulers), milestones);
+    for (std::size_t step = 1; step <= kStop; ++step) sequence.step();
+    const xg::StateDict opt_state = opt->state_dict(), state = sequence.state_dict();
+
+    auto opt2 = make_two_group_optimizer("SGD");
+    auto schedulers2 = make_schedulers(*opt2, r["schedulers"]);
+    o::SequentialLR sequence2(*opt2, pointers(schedulers2), milestones);
+    opt2->load_state_dict(opt_state);
+    sequence2.load_state_dict(state);
+    double worst = 0;
+    for (std::size_t step = kStop + 1; step < r["lrs"].size(); ++step) {
+      sequence2.step();
+      worst = std::max(worst, max_error(sequence2.get_last_lr(), r["lrs"][step].get<std::vector<double>>()));
+    }
+    CHECK(worst <= kTolerance);
+  }
+}
+
+TEST_CASE("ReduceLROnPlateau resumed from its state_dict goes on as torch's") {
+  const json fx = load_fixture("optim_schedulers.json");
+  const auto metrics = fx["plateau"]["metrics"].get<std::vector<double>>();
+  const json& r = fx["plateau"]["runs"][1];  // max mode, cooldown: the most state to carry over
+  const json& a = r["args"];
+  const auto make = [&](o::Optimizer& opt) {
+    return o::ReduceLROnPlateau(opt, "max", a["factor"], a["patience"], a["threshold"], "abs", a["cooldown"],
+                                per_group(a["min_lr"]));
+  };
+  constexpr std::size_t kStop = 43;
+  auto opt = make_two_group_optimizer("SGD");
+  auto plateau = make(*opt);
+  for (std::size_t i = 0; i < kStop; ++i) plateau.step(-metrics[i]);
+  auto opt2 = make_two_group_optimizer("SGD");
+  auto plateau2 = make(*opt2);
+  opt2->load_state_dict(opt->state_dict());
+  plateau2.load_state_dict(plateau.state_dict());
+  CHECK(plateau2.best() == plateau.best());
+  CHECK(plateau2.num_bad_epochs() == plateau.num_bad_epochs());
+  double worst = 0;
+  for (std::size_t i = kStop; i < metrics.size(); ++i) {
+    plateau2.step(-metrics[i]);
+    worst = std::max(worst, max_error(plateau2.get_last_lr(), r["lrs"][i].get<std::vector<double>>()));
+  }
+  CHECK(worst <= kTolerance);
+}
+
+TEST_CASE("CyclicLR and SequentialLR check their arguments; a scheduler's state must fit") {
+  auto opt = make_two_group_optimizer("SGD");
+  CHECK_THROWS_WITH_AS(o::CyclicLR(*opt, 0.01, 0.1, 10, std::nullopt, "sawtooth"), doctest::Contains("\"sawtooth\""),
+                       xg::Error);
+  CHECK_THROWS_WITH_AS(o::CyclicLR(*opt, 0.01, 0.1, 0), doctest::Contains("step_size_up must be positive"), xg::Error);
+  CHECK_THROWS_WITH_AS(o::CyclicLR(*opt, {0.01, 0.02, 0.03}, 0.1), doctest::Contains("expected 2 values for base_lr"),
+                       xg::Error);
+  auto adagrad = make_two_group_optimizer("Adagrad");
+  CHECK_THROWS_WITH_AS(o::CyclicLR(*adagrad, 0.01, 0.1), doctest::Contains("Adagrad has neither"), xg::Error);
+  // A custom scale: halve the amplitude every step ("iterations").
+  o::CyclicLR custom(*adagrad, 0.0, 1.0, 2, std::nullopt, "triangular", 1.0,
+                     [](double step) { return std::pow(0.5, step); }, "iterations", false);
+  custom.step();  // step 1: halfway up (0.5), scaled by 0.5^1
+  CHECK(adagrad->lr(0) == doctest::Approx(0.25));
+
+  o::StepLR first(*opt, 5);
+  o::ExponentialLR second(*opt, 0.9);
+  CHECK_THROWS_WITH_AS(o::SequentialLR(*opt, {&first, &second}, {3, 6}), doctest::Contains("2 schedulers need 1 milestones, got 2"),
+                       xg::Error);
+  CHECK_THROWS_WITH_AS(o::SequentialLR(*adagrad, {&first, &second}, {3}),
+                       doctest::Contains("scheduler 0 (StepLR) belongs to another optimizer"), xg::Error);
+  o::StepLR third(*opt, 5);
+  CHECK_THROWS_WITH_AS(o::SequentialLR(*opt, {&first, &second, &third}, {6, 3}), doctest::Contains("increasing order, got [6, 3]"),
+                       xg::Error);
+
+  xg::StateDict state = first.state_dict();
+  CHECK(state.keys() == std::vector<std::string>{"last_epoch", "step_count", "base_lrs", "last_lr"});
+  xg::StateDict three_groups = state;
+  three_groups.insert("base_lrs", xg::tensor({0.1, 0.1, 0.1}, {3}, xg::kFloat64));
+  CHECK_THROWS_WITH_AS(first.load_state_dict(three_groups),
+                       doctest::Contains("StepLR.load_state_dict: 'base_lrs' holds 3 values, but the optimizer has 2"),
+                       xg::Error);
+  xg::StateDict wrong_dtype = state;
+  wrong_dtype.insert("last_epoch", xg::scalar_tensor(3.0, xg::kFloat32));
+  CHECK_THROWS_WITH_AS(first.load_state_dict(wrong_dtype), doctest::Contains("'last_epoch' must be a 0-d tensor of int64"),
+                       xg::Error);
+  o::CosineAnnealingWarmRestarts restarts(*opt, 4);
+  CHECK_THROWS_WITH_AS(restarts.load_state_dict(state), doctest::Contains("CosineAnnealingWarmRestarts.load_state_dict: missing key 'T_i'"),
+                       xg::Error);
+  CHECK(first.last_epoch() == 0);  // the failed loads changed nothing
+  CHECK(restarts.last_epoch() == 0);
 }

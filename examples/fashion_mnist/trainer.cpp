@@ -44,6 +44,18 @@ std::unique_ptr<xg::optim::Optimizer> make_optimizer(const TrainConfig& c, std::
 struct Schedule {
   std::unique_ptr<xg::optim::LRScheduler> per_epoch, per_batch;
   std::unique_ptr<xg::optim::ReduceLROnPlateau> plateau;
+
+  xg::StateDict state_dict() const {
+    if (per_epoch) return per_epoch->state_dict();
+    if (per_batch) return per_batch->state_dict();
+    if (plateau) return plateau->state_dict();
+    return {};
+  }
+  void load_state_dict(const xg::StateDict& state) {
+    if (per_epoch) per_epoch->load_state_dict(state);
+    if (per_batch) per_batch->load_state_dict(state);
+    if (plateau) plateau->load_state_dict(state);
+  }
 };
 
 Schedule make_schedule(const TrainConfig& c, xg::optim::Optimizer& opt, std::int64_t batches_per_epoch) {
@@ -79,12 +91,14 @@ Evaluation evaluate(xg::nn::Sequential& net, const xg::Tensor& images, const xg:
   return {loss_sum / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n)};
 }
 
-// Checkpoint = the model under "model.", the optimizer under "optimizer.", the epoch in metadata.
+// Checkpoint = the model under "model.", the optimizer under "optimizer.", the lr scheduler under
+// "scheduler.", the epoch in metadata.
 void save_checkpoint(const fs::path& path, xg::nn::Sequential& net, const xg::optim::Optimizer& opt,
-                     std::int64_t epoch, double best_val_accuracy) {
+                     const Schedule& schedule, std::int64_t epoch, double best_val_accuracy) {
   xg::StateDict state;
   for (const auto& [name, t] : net->state_dict()) state.insert("model." + name, t);
   for (const auto& [name, t] : opt.state_dict()) state.insert("optimizer." + name, t);
+  for (const auto& [name, t] : schedule.state_dict()) state.insert("scheduler." + name, t);
   xg::nn::save(state, path.string(),
                {{"epoch", std::to_string(epoch)}, {"best_val_accuracy", fmt::format("{:.17g}", best_val_accuracy)}});
 }
@@ -94,15 +108,21 @@ struct Resumed {
   double best_val_accuracy = 0;
 };
 
-Resumed load_checkpoint(const std::string& path, xg::nn::Sequential& net, xg::optim::Optimizer& opt) {
+Resumed load_checkpoint(const std::string& path, xg::nn::Sequential& net, xg::optim::Optimizer& opt,
+                        Schedule& schedule) {
   const auto file = xg::nn::load_file(path);
-  xg::StateDict model, optimizer;
+  xg::StateDict model, optimizer, scheduler;
   for (const auto& [name, t] : file.tensors) {
     if (name.rfind("model.", 0) == 0) model.insert(name.substr(6), t);
     else if (name.rfind("optimizer.", 0) == 0) optimizer.insert(name.substr(10), t);
+    else if (name.rfind("scheduler.", 0) == 0) scheduler.insert(name.substr(10), t);
   }
   net->load_state_dict(model);
   opt.load_state_dict(optimizer);
+  if (!schedule.state_dict().empty() && scheduler.empty())
+    throw xg::Error("fashion_mnist: " + path + " holds no lr scheduler state; resume it with the --scheduler it was "
+                    "saved with");
+  if (!scheduler.empty()) schedule.load_state_dict(scheduler);
   const auto epoch = file.metadata.find("epoch"), best = file.metadata.find("best_val_accuracy");
   if (epoch == file.metadata.end() || best == file.metadata.end())
     throw xg::Error("fashion_mnist: " + path + " is not a training checkpoint (no epoch in its metadata)");
@@ -186,14 +206,7 @@ TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn&
 
   Resumed resumed;
   if (!config.resume.empty()) {
-    resumed = load_checkpoint(config.resume, net, *opt);
-    // Bring the schedulers' counters to the checkpoint's epoch; the optimizer state loaded above
-    // already holds the lr they had reached, so it is loaded again after fast-forwarding.
-    for (std::int64_t e = 0; e < resumed.epoch; ++e) {
-      if (schedule.per_epoch) schedule.per_epoch->step();
-      for (std::int64_t b = 0; schedule.per_batch && b < loader.size(); ++b) schedule.per_batch->step();
-    }
-    load_checkpoint(config.resume, net, *opt);
+    resumed = load_checkpoint(config.resume, net, *opt, schedule);
   }
   if (parallel) parallel->attach(*net);
 
@@ -254,7 +267,7 @@ TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn&
       if (lead) xg::nn::save(net->state_dict(), (fs::path(config.out_dir) / "best.safetensors").string());
     }
     if (lead) {
-      save_checkpoint(fs::path(config.out_dir) / "checkpoint.safetensors", net, *opt, epoch + 1,
+      save_checkpoint(fs::path(config.out_dir) / "checkpoint.safetensors", net, *opt, schedule, epoch + 1,
                       result.best_val_accuracy);
       if (on_epoch) on_epoch(record);
     }

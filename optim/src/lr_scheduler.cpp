@@ -20,7 +20,7 @@ std::vector<double> PerGroup::expand(std::size_t groups, const char* who, const 
   return values_;
 }
 
-LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
+LRScheduler::LRScheduler(Optimizer& optimizer, const char* kind) : optimizer_(optimizer), kind_(kind) {
   // The first scheduler on an optimizer records where each group started; later ones share it.
   for (std::size_t g = 0; g < optimizer_.num_param_groups(); ++g) {
     if (!optimizer_.initial_lr(g)) optimizer_.set_initial_lr(g, optimizer_.lr(g));
@@ -36,8 +36,17 @@ void LRScheduler::initial_step() {
 void LRScheduler::step() {
   ++step_count_;
   ++last_epoch_;
-  const std::vector<double> values = get_lr();
-  for (std::size_t g = 0; g < values.size(); ++g) optimizer_.set_lr(g, values[g]);
+  apply(get_lr());
+}
+
+void LRScheduler::restart() {
+  ++step_count_;
+  last_epoch_ = 0;
+  apply(restart_lr());
+}
+
+void LRScheduler::apply(const std::vector<double>& lrs) {
+  for (std::size_t g = 0; g < lrs.size(); ++g) optimizer_.set_lr(g, lrs[g]);
   last_lr_ = current_lrs();
 }
 
@@ -70,7 +79,7 @@ std::vector<Lambda> one_per_group(std::vector<Lambda> lambdas, std::size_t group
 LambdaLR::LambdaLR(Optimizer& optimizer, Lambda lr_lambda)
     : LambdaLR(optimizer, std::vector<Lambda>(optimizer.num_param_groups(), lr_lambda)) {}
 LambdaLR::LambdaLR(Optimizer& optimizer, std::vector<Lambda> lr_lambdas)
-    : LRScheduler(optimizer), lambdas_(one_per_group(std::move(lr_lambdas), optimizer.num_param_groups(), "LambdaLR")) {
+    : LRScheduler(optimizer, "LambdaLR"), lambdas_(one_per_group(std::move(lr_lambdas), optimizer.num_param_groups(), "LambdaLR")) {
   initial_step();
 }
 std::vector<double> LambdaLR::get_lr() {
@@ -82,7 +91,7 @@ std::vector<double> LambdaLR::get_lr() {
 MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, Lambda lr_lambda)
     : MultiplicativeLR(optimizer, std::vector<Lambda>(optimizer.num_param_groups(), lr_lambda)) {}
 MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, std::vector<Lambda> lr_lambdas)
-    : LRScheduler(optimizer),
+    : LRScheduler(optimizer, "MultiplicativeLR"),
       lambdas_(one_per_group(std::move(lr_lambdas), optimizer.num_param_groups(), "MultiplicativeLR")) {
   initial_step();
 }
@@ -96,7 +105,7 @@ std::vector<double> MultiplicativeLR::get_lr() {
 // ---- StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR ----
 
 StepLR::StepLR(Optimizer& optimizer, std::int64_t step_size, double gamma)
-    : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
+    : LRScheduler(optimizer, "StepLR"), step_size_(step_size), gamma_(gamma) {
   if (step_size <= 0) throw Error(fmt::format("StepLR: step_size must be positive, got {}", step_size));
   initial_step();
 }
@@ -104,9 +113,10 @@ std::vector<double> StepLR::get_lr() {
   if (last_epoch_ == 0 || last_epoch_ % step_size_ != 0) return current_lrs();
   return scaled(current_lrs(), gamma_);
 }
+std::vector<double> StepLR::restart_lr() { return base_lrs_; }
 
 MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<std::int64_t> milestones, double gamma)
-    : LRScheduler(optimizer), milestones_(std::move(milestones)), gamma_(gamma) {
+    : LRScheduler(optimizer, "MultiStepLR"), milestones_(std::move(milestones)), gamma_(gamma) {
   initial_step();
 }
 std::vector<double> MultiStepLR::get_lr() {
@@ -114,9 +124,13 @@ std::vector<double> MultiStepLR::get_lr() {
   if (hits == 0) return current_lrs();
   return scaled(current_lrs(), std::pow(gamma_, static_cast<double>(hits)));
 }
+std::vector<double> MultiStepLR::restart_lr() {
+  const auto passed = std::count_if(milestones_.begin(), milestones_.end(), [](std::int64_t m) { return m <= 0; });
+  return scaled(base_lrs_, std::pow(gamma_, static_cast<double>(passed)));
+}
 
 ConstantLR::ConstantLR(Optimizer& optimizer, double factor, std::int64_t total_iters)
-    : LRScheduler(optimizer), factor_(factor), total_iters_(total_iters) {
+    : LRScheduler(optimizer, "ConstantLR"), factor_(factor), total_iters_(total_iters) {
   if (factor > 1.0 || factor < 0.0)
     throw Error(fmt::format("ConstantLR: factor must be between 0 and 1, got {}", factor));
   initial_step();
@@ -126,9 +140,12 @@ std::vector<double> ConstantLR::get_lr() {
   if (last_epoch_ != total_iters_) return current_lrs();
   return scaled(current_lrs(), 1.0 / factor_);
 }
+std::vector<double> ConstantLR::restart_lr() {
+  return total_iters_ > 0 ? scaled(base_lrs_, factor_) : base_lrs_;
+}
 
 LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor, std::int64_t total_iters)
-    : LRScheduler(optimizer), start_factor_(start_factor), end_factor_(end_factor), total_iters_(total_iters) {
+    : LRScheduler(optimizer, "LinearLR"), start_factor_(start_factor), end_factor_(end_factor), total_iters_(total_iters) {
   if (start_factor > 1.0 || start_factor <= 0.0)
     throw Error(fmt::format("LinearLR: start_factor must be in (0, 1], got {}", start_factor));
   if (end_factor > 1.0 || end_factor < 0.0)
@@ -144,17 +161,19 @@ std::vector<double> LinearLR::get_lr() {
                 1.0 + span / (static_cast<double>(total_iters_) * start_factor_ +
                               static_cast<double>(last_epoch_ - 1) * span));
 }
+std::vector<double> LinearLR::restart_lr() { return scaled(base_lrs_, start_factor_); }
 
-ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma) : LRScheduler(optimizer), gamma_(gamma) {
+ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma) : LRScheduler(optimizer, "ExponentialLR"), gamma_(gamma) {
   initial_step();
 }
 std::vector<double> ExponentialLR::get_lr() {
   if (last_epoch_ == 0) return current_lrs();
   return scaled(current_lrs(), gamma_);
 }
+std::vector<double> ExponentialLR::restart_lr() { return base_lrs_; }
 
 PolynomialLR::PolynomialLR(Optimizer& optimizer, std::int64_t total_iters, double power)
-    : LRScheduler(optimizer), total_iters_(total_iters), power_(power) {
+    : LRScheduler(optimizer, "PolynomialLR"), total_iters_(total_iters), power_(power) {
   if (total_iters <= 0) throw Error(fmt::format("PolynomialLR: total_iters must be positive, got {}", total_iters));
   initial_step();
 }
@@ -163,11 +182,12 @@ std::vector<double> PolynomialLR::get_lr() {
   const double n = static_cast<double>(total_iters_), t = static_cast<double>(last_epoch_);
   return scaled(current_lrs(), std::pow((1.0 - t / n) / (1.0 - (t - 1) / n), power_));
 }
+std::vector<double> PolynomialLR::restart_lr() { return base_lrs_; }
 
 // ---- cosine annealing ----
 
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, std::int64_t T_max, double eta_min)
-    : LRScheduler(optimizer), T_max_(T_max), eta_min_(eta_min) {
+    : LRScheduler(optimizer, "CosineAnnealingLR"), T_max_(T_max), eta_min_(eta_min) {
   if (T_max <= 0) throw Error(fmt::format("CosineAnnealingLR: T_max must be positive, got {}", T_max));
   initial_step();
 }
@@ -186,10 +206,11 @@ std::vector<double> CosineAnnealingLR::get_lr() {
     lr = (1 + std::cos(pi * t / T)) / (1 + std::cos(pi * (t - 1) / T)) * (lr - eta_min_) + eta_min_;
   return lrs;
 }
+std::vector<double> CosineAnnealingLR::restart_lr() { return base_lrs_; }
 
 CosineAnnealingWarmRestarts::CosineAnnealingWarmRestarts(Optimizer& optimizer, std::int64_t T_0, std::int64_t T_mult,
                                                          double eta_min)
-    : LRScheduler(optimizer), T_0_(T_0), T_i_(T_0), T_mult_(T_mult), T_cur_(-1), eta_min_(eta_min) {
+    : LRScheduler(optimizer, "CosineAnnealingWarmRestarts"), T_0_(T_0), T_i_(T_0), T_mult_(T_mult), T_cur_(-1), eta_min_(eta_min) {
   if (T_0 <= 0) throw Error(fmt::format("CosineAnnealingWarmRestarts: T_0 must be positive, got {}", T_0));
   if (T_mult < 1) throw Error(fmt::format("CosineAnnealingWarmRestarts: T_mult must be >= 1, got {}", T_mult));
   initial_step();
@@ -204,9 +225,12 @@ void CosineAnnealingWarmRestarts::step() {
   }
   ++last_epoch_;
   ++step_count_;
-  const std::vector<double> values = get_lr();
-  for (std::size_t g = 0; g < values.size(); ++g) optimizer_.set_lr(g, values[g]);
-  last_lr_ = current_lrs();
+  apply(get_lr());
+}
+std::vector<double> CosineAnnealingWarmRestarts::restart_lr() {
+  T_i_ = T_0_;
+  T_cur_ = 0;
+  return get_lr();
 }
 std::vector<double> CosineAnnealingWarmRestarts::get_lr() {
   std::vector<double> lrs;

@@ -45,7 +45,8 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, PerGroup max_lr, std::optional<std:
                        PerGroup base_momentum, PerGroup max_momentum, double div_factor, double final_div_factor,
                        bool three_phase)
     : LRScheduler(prepared(optimizer,
-                           divided(max_lr.expand(optimizer.num_param_groups(), "OneCycleLR", "max_lr"), div_factor))),
+                           divided(max_lr.expand(optimizer.num_param_groups(), "OneCycleLR", "max_lr"), div_factor)),
+                  "OneCycleLR"),
       total_steps_(resolve_total_steps(total_steps, epochs, steps_per_epoch)),
       cosine_(anneal_strategy == "cos"),
       cycle_momentum_(cycle_momentum) {

@@ -39,16 +39,37 @@ class LRScheduler {
   std::int64_t last_epoch() const { return last_epoch_; }
   const std::vector<double>& base_lrs() const { return base_lrs_; }
   Optimizer& optimizer() const { return optimizer_; }
+  const char* kind() const { return kind_; }  // "StepLR", ...
+
+  // Where the schedule is, to resume training (torch's state_dict): "last_epoch", "step_count",
+  // "base_lrs", "last_lr" and what a kind adds (CosineAnnealingWarmRestarts: "T_i", "T_cur").
+  // Constructor arguments and lambdas are not saved: make the scheduler the same way, then load. The
+  // groups' lrs are the optimizer's state: load it too (Optimizer::load_state_dict), in any order.
+  StateDict state_dict() const;
+  // Throws xgrad::Error naming the scheduler and the key when a key is missing, of the wrong dtype,
+  // or holds another number of groups than the optimizer has; changes nothing then.
+  void load_state_dict(const StateDict& state);
 
  protected:
-  explicit LRScheduler(Optimizer& optimizer);
+  LRScheduler(Optimizer& optimizer, const char* kind);
   // torch's _initial_step: every derived constructor ends with it, once its own fields are set.
   void initial_step();
   // The new lr of every group at last_epoch(), from the groups' current lrs (chainable form).
   virtual std::vector<double> get_lr() = 0;
+  // The lrs at epoch 0 when SequentialLR restarts this scheduler at a milestone: torch's step(0),
+  // which uses the closed form where a scheduler has one (the base lrs scaled by the epoch-0 factor).
+  virtual std::vector<double> restart_lr() { return get_lr(); }
+  // Extra state of a kind, beside what every scheduler saves.
+  virtual void save_extra(StateDict&) const {}
+  virtual void load_extra(const StateDict&) {}
   std::vector<double> current_lrs() const;
+  void apply(const std::vector<double>& lrs);  // writes the lrs into the groups and records last_lr
+
+  friend class SequentialLR;  // rewinds and restarts the schedulers it sequences
+  void restart();
 
   Optimizer& optimizer_;
+  const char* kind_;
   std::vector<double> base_lrs_;
   std::vector<double> last_lr_;
   std::int64_t last_epoch_ = -1;
@@ -86,6 +107,7 @@ class StepLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::vector<double> restart_lr() override;
   std::int64_t step_size_;
   double gamma_;
 };
@@ -97,6 +119,7 @@ class MultiStepLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::vector<double> restart_lr() override;
   std::vector<std::int64_t> milestones_;
   double gamma_;
 };
@@ -108,6 +131,7 @@ class ConstantLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::vector<double> restart_lr() override;
   double factor_;
   std::int64_t total_iters_;
 };
@@ -120,6 +144,7 @@ class LinearLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::vector<double> restart_lr() override;
   double start_factor_, end_factor_;
   std::int64_t total_iters_;
 };
@@ -131,6 +156,7 @@ class ExponentialLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::vector<double> restart_lr() override;
   double gamma_;
 };
 
@@ -141,6 +167,7 @@ class PolynomialLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::vector<double> restart_lr() override;
   std::int64_t total_iters_;
   double power_;
 };
@@ -152,6 +179,7 @@ class CosineAnnealingLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::vector<double> restart_lr() override;
   std::int64_t T_max_;
   double eta_min_;
 };
@@ -165,6 +193,9 @@ class CosineAnnealingWarmRestarts : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::vector<double> restart_lr() override;
+  void save_extra(StateDict& state) const override;
+  void load_extra(const StateDict& state) override;
   std::int64_t T_0_, T_i_, T_mult_, T_cur_;
   double eta_min_;
 };
@@ -201,12 +232,59 @@ class OneCycleLR : public LRScheduler {
   std::vector<double> initial_lrs_, max_lrs_, min_lrs_, base_momenta_, max_momenta_;
 };
 
+// The cyclical lr policy (triangular, triangular2, exp_range, or a custom scale): the lr swings
+// between base_lr and max_lr over step_size_up + step_size_down steps, and momentum (or Adam's beta1)
+// the opposite way between max_momentum and base_momentum when cycle_momentum is set. Usually
+// stepped after every batch. The constructor sets every group's lr to base_lr.
+class CyclicLR : public LRScheduler {
+ public:
+  using ScaleFn = std::function<double(double)>;  // of the cycle number or of the step, per scale_mode
+  CyclicLR(Optimizer& optimizer, PerGroup base_lr, PerGroup max_lr, std::int64_t step_size_up = 2000,
+           std::optional<std::int64_t> step_size_down = std::nullopt, const std::string& mode = "triangular",
+           double gamma = 1.0, ScaleFn scale_fn = nullptr, const std::string& scale_mode = "cycle",
+           bool cycle_momentum = true, PerGroup base_momentum = 0.8, PerGroup max_momentum = 0.9);
+
+ protected:
+  std::vector<double> get_lr() override;
+
+ private:
+  std::vector<double> max_lrs_;
+  double total_size_, step_ratio_;
+  ScaleFn scale_fn_;
+  bool scale_by_cycle_;
+  bool cycle_momentum_;
+  std::string momentum_option_;  // "momentum" or "betas"
+  std::vector<double> base_momenta_, max_momenta_;
+};
+
+// Runs one scheduler after another: schedulers[i] takes over at milestones[i - 1], restarted at its
+// epoch 0 (torch's SequentialLR). Every scheduler must belong to `optimizer`.
+class SequentialLR {
+ public:
+  SequentialLR(Optimizer& optimizer, std::vector<LRScheduler*> schedulers, std::vector<std::int64_t> milestones);
+  void step();
+  std::vector<double> get_last_lr() const { return last_lr_; }
+  std::int64_t last_epoch() const { return last_epoch_; }
+  // "last_epoch" and each scheduler's state under "schedulers.<i>.".
+  StateDict state_dict() const;
+  void load_state_dict(const StateDict& state);
+
+ private:
+  std::vector<LRScheduler*> schedulers_;
+  std::vector<std::int64_t> milestones_;
+  std::int64_t last_epoch_ = 0;
+  std::vector<double> last_lr_;
+};
+
 // Steps several schedulers together; its lr is the optimizer's after all of them.
 class ChainedScheduler {
  public:
   explicit ChainedScheduler(std::vector<LRScheduler*> schedulers);
   void step();
   std::vector<double> get_last_lr() const { return last_lr_; }
+  // Each scheduler's state under "schedulers.<i>.".
+  StateDict state_dict() const;
+  void load_state_dict(const StateDict& state);
 
  private:
   std::vector<LRScheduler*> schedulers_;

@@ -24,6 +24,10 @@ class ReduceLROnPlateau {
   double best() const { return best_; }
   std::int64_t num_bad_epochs() const { return num_bad_epochs_; }
   std::int64_t last_epoch() const { return last_epoch_; }
+  // "best", "num_bad_epochs", "cooldown_counter", "last_epoch", "last_lr", to resume training; the
+  // constructor's arguments are not saved (make it the same way, then load).
+  StateDict state_dict() const;
+  void load_state_dict(const StateDict& state);
 
  private:
   bool is_better(double value) const;
