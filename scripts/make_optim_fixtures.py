@@ -236,15 +236,20 @@ def momentum_of(opt, option):
     return [g["momentum"] for g in opt.param_groups]
 
 
+def make_schedulers(opt, scheds):
+    made = []
+    for sched, kwargs in scheds:
+        if sched in LAMBDAS:
+            kwargs = dict(kwargs, lr_lambda=LAMBDAS[sched])
+        made.append(getattr(S, sched)(opt, **kwargs))
+    return made
+
+
 def scheduler_fixture():
     out = []
     for name, make_opt, scheds, momentum in SCHEDULERS:
         opt = make_opt()
-        made = []
-        for sched, kwargs in scheds:
-            if sched in LAMBDAS:
-                kwargs = dict(kwargs, lr_lambda=LAMBDAS[sched])
-            made.append(getattr(S, sched)(opt, **kwargs))
+        made = make_schedulers(opt, scheds)
         lrs = [[g["lr"] for g in opt.param_groups]]
         momenta = [momentum_of(opt, momentum)] if momentum else []
         for _ in range(SCHED_STEPS):
@@ -280,11 +285,7 @@ def sequential_fixture():
     out = []
     for name, scheds, milestones in SEQUENTIALS:
         opt = sgd_two_groups()
-        made = []
-        for sched, kwargs in scheds:
-            if sched in LAMBDAS:
-                kwargs = dict(kwargs, lr_lambda=LAMBDAS[sched])
-            made.append(getattr(S, sched)(opt, **kwargs))
+        made = make_schedulers(opt, scheds)
         seq = S.SequentialLR(opt, made, milestones)
         lrs = [[g["lr"] for g in opt.param_groups]]
         for _ in range(SCHED_STEPS):
