@@ -8,20 +8,10 @@
 
 #include <xgrad/xgrad.hpp>
 
+#include "fashion_synthetic.hpp"
 #include "trainer.hpp"
 
 namespace {
-
-// Small synthetic "images" with a learnable rule, so the test needs no data set and runs in a second.
-fashion::Data synthetic_data() {
-  xg::manual_seed(123);
-  fashion::Data d;
-  d.train_images = xg::randn({1200, 784});
-  d.train_labels = xg::argmax(xg::narrow(d.train_images, 1, 0, 10), 1);
-  d.test_images = xg::randn({300, 784});
-  d.test_labels = xg::argmax(xg::narrow(d.test_images, 1, 0, 10), 1);
-  return d;
-}
 
 fashion::TrainConfig config(const std::filesystem::path& out, const std::string& scheduler) {
   fashion::TrainConfig c;
@@ -40,7 +30,7 @@ fashion::TrainConfig config(const std::filesystem::path& out, const std::string&
 
 TEST_CASE("a resumed Fashion-MNIST run continues exactly where the saved one stopped") {
   const auto root = std::filesystem::temp_directory_path() / ("xgrad_resume_" + std::to_string(::getpid()));
-  const fashion::Data data = synthetic_data();
+  const fashion::Data data = fashion_test::synthetic_data();
 
   for (const std::string scheduler : {"step", "onecycle", "plateau"}) {
     CAPTURE(scheduler);

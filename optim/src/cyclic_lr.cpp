@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cycled_momentum.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/optim/lr_scheduler.hpp"
 
@@ -52,14 +53,7 @@ CyclicLR::CyclicLR(Optimizer& optimizer, PerGroup base_lr, PerGroup max_lr, std:
   // The base lrs are base_lr even when another scheduler recorded the group's initial lr first.
   base_lrs_ = base_lr.expand(optimizer.num_param_groups(), "CyclicLR", "base_lr");
   if (cycle_momentum_) {
-    if (optimizer.has_option("momentum"))
-      momentum_option_ = "momentum";
-    else if (optimizer.has_option("betas"))
-      momentum_option_ = "betas";
-    else
-      throw Error(fmt::format("CyclicLR: cycle_momentum needs an optimizer with momentum or betas; {} has neither "
-                              "(pass cycle_momentum=false)",
-                              optimizer.name()));
+    momentum_option_ = cycled_momentum_option(optimizer, "CyclicLR");
     base_momenta_ = base_momentum.expand(optimizer.num_param_groups(), "CyclicLR", "base_momentum");
     max_momenta_ = max_momentum.expand(optimizer.num_param_groups(), "CyclicLR", "max_momentum");
   }
@@ -75,14 +69,9 @@ std::vector<double> CyclicLR::get_lr() {
   std::vector<double> lrs;
   for (std::size_t g = 0; g < base_lrs_.size(); ++g) {
     lrs.push_back(base_lrs_[g] + (max_lrs_[g] - base_lrs_[g]) * factor * scale);
-    if (!cycle_momentum_) continue;
-    const double m = max_momenta_[g] - (max_momenta_[g] - base_momenta_[g]) * factor * scale;
-    if (momentum_option_ == "betas") {
-      const auto betas = std::get<std::pair<double, double>>(optimizer_.option(g, "betas"));
-      optimizer_.set_option(g, "betas", std::pair<double, double>{m, betas.second});
-    } else {
-      optimizer_.set_option(g, "momentum", m);
-    }
+    if (cycle_momentum_)
+      set_cycled_momentum(optimizer_, g, momentum_option_,
+                          max_momenta_[g] - (max_momenta_[g] - base_momenta_[g]) * factor * scale);
   }
   return lrs;
 }

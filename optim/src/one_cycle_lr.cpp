@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cycled_momentum.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/optim/lr_scheduler.hpp"
 
@@ -68,14 +69,7 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, PerGroup max_lr, std::optional<std:
   initial_lrs_ = divided(max_lrs_, div_factor);
   min_lrs_ = divided(initial_lrs_, final_div_factor);
   if (cycle_momentum_) {
-    if (optimizer.has_option("betas"))
-      momentum_option_ = "betas";
-    else if (optimizer.has_option("momentum"))
-      momentum_option_ = "momentum";
-    else
-      throw Error(fmt::format("OneCycleLR: cycle_momentum needs an optimizer with momentum or betas; {} has "
-                              "neither (pass cycle_momentum=false)",
-                              optimizer.name()));
+    momentum_option_ = cycled_momentum_option(optimizer, "OneCycleLR");
     max_momenta_ = max_momentum.expand(groups, "OneCycleLR", "max_momentum");
     base_momenta_ = base_momentum.expand(groups, "OneCycleLR", "base_momentum");
   }
@@ -109,14 +103,7 @@ std::vector<double> OneCycleLR::get_lr() {
       start_step = phase.end_step;
     }
     lrs.push_back(lr);
-    if (cycle_momentum_) {
-      if (momentum_option_ == "betas") {
-        auto betas = std::get<std::pair<double, double>>(optimizer_.option(g, "betas"));
-        optimizer_.set_option(g, "betas", std::pair<double, double>{m, betas.second});
-      } else {
-        optimizer_.set_option(g, "momentum", m);
-      }
-    }
+    if (cycle_momentum_) set_cycled_momentum(optimizer_, g, momentum_option_, m);
   }
   return lrs;
 }

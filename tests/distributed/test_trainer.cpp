@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "../fashion_synthetic.hpp"
 #include "data_parallel.hpp"
 #include "support.hpp"
 #include "trainer.hpp"
@@ -15,16 +16,6 @@ using namespace dist_test;
 namespace fs = std::filesystem;
 
 namespace {
-
-fashion::Data synthetic_data() {
-  xg::manual_seed(123);
-  fashion::Data d;
-  d.train_images = xg::randn({1200, 784});
-  d.train_labels = xg::argmax(xg::narrow(d.train_images, 1, 0, 10), 1);
-  d.test_images = xg::randn({300, 784});
-  d.test_labels = xg::argmax(xg::narrow(d.test_images, 1, 0, 10), 1);
-  return d;
-}
 
 fashion::TrainConfig config(const fs::path& out) {
   fashion::TrainConfig c;
@@ -45,7 +36,7 @@ TEST_CASE("the data-parallel trainer matches the single-process trainer") {
   xd::broadcast(pid, 0);
   const auto root = fs::temp_directory_path() / ("xgrad_ddp_" + std::to_string(pid.item<std::int64_t>()));
   const auto mine = root / ("rank" + std::to_string(xd::rank()));
-  const fashion::Data data = synthetic_data();
+  const fashion::Data data = fashion_test::synthetic_data();
 
   const auto single = fashion::train(config(mine / "single"), data);
   auto parallel = fashion::start_mpi_data_parallel();
