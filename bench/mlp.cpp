@@ -1,10 +1,11 @@
 // One MLP training step in xgrad (float32, ReLU, cross-entropy, Adam), timed like bench/mlp_torch.cpp,
-// plus the step's gemm-bound limit: the same gemm calls the step needs (forward x·Wᵀ, backward
-// G·W and Gᵀ·X, no input gradient for the first layer), timed alone through OpenBLAS.
-// Usage: bench_mlp <threads> <batch> <widths...> [--keep-memory]
-#include <cblas.h>
-
+// plus the step's gemm-bound limit: the same products the step needs (forward x·Wᵀ, backward G·W
+// and Gᵀ·X, no input gradient for the first layer), timed alone through xgrad's own gemm (oneDNN),
+// with their rate in GFLOP/s. With --bf16 the step and the products run under AutocastGuard.
+// Usage: bench_mlp <threads> <batch> <widths...> [--keep-memory] [--bf16] [--rss N]
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <vector>
 
 #include <xgrad/xgrad.hpp>
@@ -29,19 +30,15 @@ std::pair<double, double> gemm_bound(const bench::MlpArgs& args) {
     if (l > 0) gemms.push_back({false, false, b, in, out});  // backward G·W
   }
   double flops = 0;
-  std::vector<std::vector<float>> a, bm, c;
+  std::vector<xg::Tensor> a, bm;
   for (const Gemm& g : gemms) {
     flops += 2.0 * g.m * g.n * g.k;
-    a.emplace_back(g.m * g.k, 0.5f);
-    bm.emplace_back(g.k * g.n, 0.25f);
-    c.emplace_back(g.m * g.n, 0.0f);
+    a.push_back(xg::full(g.ta ? xg::Shape{g.k, g.m} : xg::Shape{g.m, g.k}, 0.5));
+    bm.push_back(xg::full(g.tb ? xg::Shape{g.n, g.k} : xg::Shape{g.k, g.n}, 0.25));
   }
+  xg::NoGradGuard no_grad;
   const double seconds = bench::best_seconds(5, 20, [&] {
-    for (std::size_t i = 0; i < gemms.size(); ++i) {
-      const Gemm& g = gemms[i];
-      cblas_sgemm(CblasRowMajor, g.ta ? CblasTrans : CblasNoTrans, g.tb ? CblasTrans : CblasNoTrans, g.m, g.n, g.k,
-                  1.0f, a[i].data(), g.ta ? g.m : g.k, bm[i].data(), g.tb ? g.k : g.n, 0.0f, c[i].data(), g.n);
-    }
+    for (std::size_t i = 0; i < gemms.size(); ++i) xg::mm_transposed(a[i], bm[i], gemms[i].ta, gemms[i].tb);
   });
   return {seconds, flops};
 }
@@ -51,7 +48,11 @@ std::pair<double, double> gemm_bound(const bench::MlpArgs& args) {
 int main(int argc, char** argv) {
   bench::apply_malloc_option(argc, argv);
   const bench::MlpArgs args = bench::parse_mlp_args(argc, argv);
-  openblas_set_num_threads(args.threads);
+  xg::set_num_threads(args.threads);
+  bool bf16 = false;
+  for (int i = 1; i < argc; ++i) bf16 |= std::strcmp(argv[i], "--bf16") == 0;
+  std::optional<xg::AutocastGuard> autocast;
+  if (bf16) autocast.emplace(xg::kBFloat16);
   xg::manual_seed(0);
   xg::nn::Sequential net;
   for (std::size_t i = 0; i + 1 < args.sizes.size(); ++i) {

@@ -1,10 +1,14 @@
 // The libtorch side of bench/mlp.cpp: the same MLP training step (float32, cross-entropy, Adam),
-// the same sizes, data and thread count. Usage: bench_mlp_torch <threads> <batch> <widths...> [--keep-memory]
+// the same sizes, data and thread count. With --bf16 the forward runs under libtorch's CPU autocast
+// (bfloat16), as torch.autocast("cpu") does.
+// Usage: bench_mlp_torch <threads> <batch> <widths...> [--keep-memory] [--bf16]
+#include <ATen/autocast_mode.h>
 #include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "bench_util.hpp"
@@ -23,9 +27,21 @@ int main(int argc, char** argv) {
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3));
   auto x = torch::randn({args.batch, args.sizes.front()});
   auto y = torch::randint(0, args.sizes.back(), {args.batch}, torch::kLong);
+  bool bf16 = false;
+  for (int i = 1; i < argc; ++i) bf16 |= std::strcmp(argv[i], "--bf16") == 0;
   auto step = [&] {
     opt.zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(net->forward(x), y);
+    torch::Tensor logits;
+    if (bf16) {  // what torch.autocast("cpu", dtype=torch.bfloat16) does around the forward
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(true);
+      logits = net->forward(x);
+      at::autocast::set_cpu_enabled(false);
+      at::autocast::clear_cache();
+    } else {
+      logits = net->forward(x);
+    }
+    auto loss = torch::nn::functional::cross_entropy(logits, y);
     loss.backward();
     opt.step();
   };

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ make cmake pkg-config xtensor-dev libxtensor-blas-dev libxsimd-dev doctest-dev libfmt-dev
-          libopenblas-dev nlohmann-json3-dev python3-numpy gnuplot-nox zlib1g-dev dataset-fashion-mnist
+          libopenblas-dev libdnnl-dev nlohmann-json3-dev python3-numpy gnuplot-nox zlib1g-dev dataset-fashion-mnist
           libcli11-dev libopenmpi-dev openmpi-bin "$@")
 
 missing=()

@@ -1,9 +1,12 @@
 // sum_to/expand (each the other's backward), dtype casts, clone and gradient accumulation.
+#include <algorithm>
 #include <fmt/format.h>
 
+#include "xgrad/detail/bfloat16.hpp"
 #include "xgrad/detail/broadcast_iter.hpp"
 #include "xgrad/detail/core_ops.hpp"
 #include "xgrad/detail/node.hpp"
+#include "xgrad/detail/parallel.hpp"
 #include "xgrad/detail/sum_kernels.hpp"
 
 namespace xgrad {
@@ -15,6 +18,28 @@ bool is_expandable_to(const Shape& to, const Shape& from) {
     if (to[i] != 1 && to[i] != from[i + offset]) return false;
   return true;
 }
+
+namespace {
+
+// `to`, leading 1s dropped, is the trailing part of `from`: every leading row adds into it.
+bool summed_leading_rows(const Shape& to, const Shape& from) {
+  std::size_t first = 0;
+  while (first < to.size() && to[first] == 1) ++first;
+  const std::size_t len = to.size() - first;
+  if (len == 0 || len > from.size()) return false;
+  return std::equal(to.begin() + first, to.end(), from.end() - len);
+}
+
+// `to` is `from` with a run of trailing dimensions set to 1: each row of those folds into one value.
+bool summed_trailing_columns(const Shape& to, const Shape& from) {
+  if (to.size() != from.size() || to.empty()) return false;
+  std::size_t kept = to.size();
+  while (kept > 0 && to[kept - 1] == 1) --kept;
+  if (kept == to.size()) return false;
+  return std::equal(to.begin(), to.begin() + kept, from.begin());
+}
+
+}  // namespace
 
 Tensor sum_to(const Tensor& t, const Shape& shape) {
   if (t.shape() == shape) return t;
@@ -30,6 +55,28 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
     if constexpr (!std::is_same_v<T, bool>) {
       if (out.numel() == 1) {
         dst[0] = detail::sum_contiguous(in, t.numel());
+        return;
+      }
+      // The two common reductions, threaded without changing any element's order of addition:
+      // over leading rows (a bias gradient: [R, C] -> [C]) by column ranges, and over trailing
+      // columns ([R, C] -> [R, 1]) by row ranges.
+      const std::int64_t kept = out.numel(), total = t.numel();
+      if (kept > 0 && summed_leading_rows(shape, t.shape())) {
+        const std::int64_t rows = total / kept;
+        std::fill_n(dst, kept, T(0));
+        parallel_for(0, kept, std::max<std::int64_t>(64, detail::kElementwiseGrain / std::max<std::int64_t>(rows, 1)),
+                     [&](std::int64_t first, std::int64_t last) {
+                       for (std::int64_t r = 0; r < rows; ++r)
+                         for (std::int64_t j = first; j < last; ++j) dst[j] += in[r * kept + j];
+                     });
+        return;
+      }
+      if (kept > 0 && summed_trailing_columns(shape, t.shape())) {
+        const std::int64_t columns = total / kept;
+        parallel_for(0, kept, std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(columns, 1)),
+                     [&](std::int64_t first, std::int64_t last) {
+                       for (std::int64_t r = first; r < last; ++r) dst[r] = detail::sum_contiguous(in + r * columns, columns);
+                     });
         return;
       }
     }
@@ -82,18 +129,42 @@ Tensor expand(const Tensor& t, const Shape& shape) {
   return out;
 }
 
-Tensor Tensor::to(Dtype target) const {
-  if (dtype() == target) return *this;
-  Tensor out = make_tensor(shape(), target);
-  dispatch(dtype(), [&](auto from_tag) {
+namespace {
+
+// Element by element with a C++ conversion (float <-> int64 <-> bool).
+Tensor plain_convert(const Tensor& t, Dtype target) {
+  Tensor out = make_tensor(t.shape(), target);
+  dispatch(t.dtype(), [&](auto from_tag) {
     using From = decltype(from_tag);
-    const From* in = data_ptr<From>();
+    const From* in = t.data_ptr<From>();
     dispatch(target, [&](auto to_tag) {
       using To = decltype(to_tag);
       To* dst = out.data_ptr<To>();
-      for (std::int64_t i = 0, n_ = numel(); i < n_; ++i) dst[i] = static_cast<To>(in[i]);
+      for (std::int64_t i = 0, n_ = t.numel(); i < n_; ++i) dst[i] = static_cast<To>(in[i]);
     });
   });
+  return out;
+}
+
+// bfloat16 converts through float32, the one type it has fast conversions with.
+Tensor bfloat16_convert(const Tensor& t, Dtype target) {
+  if (t.dtype() == kBFloat16) {
+    Tensor wide = make_tensor(t.shape(), kFloat32);
+    detail::bfloat16_to_float(t.data_ptr<BFloat16>(), wide.data_ptr<float>(), t.numel());
+    return target == kFloat32 ? wide : plain_convert(wide, target);
+  }
+  const Tensor wide = t.dtype() == kFloat32 ? t : plain_convert(t, kFloat32);
+  Tensor out = make_tensor(t.shape(), kBFloat16);
+  detail::float_to_bfloat16(wide.data_ptr<float>(), out.data_ptr<BFloat16>(), t.numel());
+  return out;
+}
+
+}  // namespace
+
+Tensor Tensor::to(Dtype target) const {
+  if (dtype() == target) return *this;
+  Tensor out = dtype() == kBFloat16 || target == kBFloat16 ? bfloat16_convert(*this, target)
+                                                           : plain_convert(*this, target);
   if (xgrad::is_floating_point(target) && should_record({this}))
     record("ToCopyBackward", out, {this}, [from = dtype()](const Tensor& g) { return Grads{g.to(from)}; });
   return out;

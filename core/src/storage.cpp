@@ -35,3 +35,13 @@ Tensor make_view(const std::shared_ptr<Storage>& storage, const Shape& shape, Dt
 }
 
 }  // namespace xgrad
+
+namespace xgrad {
+
+void throw_bfloat16_unsupported() {
+  throw Error(
+      "bfloat16: this op has no bfloat16 kernel (bfloat16 tensors convert, print, save, load and feed "
+      "matmul/linear); convert first with .to(xgrad::kFloat32)");
+}
+
+}  // namespace xgrad

@@ -24,6 +24,7 @@ template <> constexpr Dtype dtype_of<float>() { return kFloat32; }
 template <> constexpr Dtype dtype_of<double>() { return kFloat64; }
 template <> constexpr Dtype dtype_of<std::int64_t>() { return kInt64; }
 template <> constexpr Dtype dtype_of<bool>() { return kBool; }
+template <> constexpr Dtype dtype_of<BFloat16>() { return kBFloat16; }
 
 // In-place ops do not record history; refuse them where they would corrupt a gradient.
 void check_inplace(const Tensor& t, const char* op) {
@@ -85,6 +86,7 @@ template float* Tensor::data_ptr<float>() const;
 template double* Tensor::data_ptr<double>() const;
 template std::int64_t* Tensor::data_ptr<std::int64_t>() const;
 template bool* Tensor::data_ptr<bool>() const;
+template BFloat16* Tensor::data_ptr<BFloat16>() const;
 
 template <class T>
 T Tensor::item() const {
@@ -92,6 +94,7 @@ T Tensor::item() const {
   if (impl.numel != 1)
     throw Error(fmt::format("item: a tensor with {} elements (shape {}) cannot be converted to a scalar",
                             impl.numel, shape_str(impl.shape)));
+  if (impl.dtype == kBFloat16) return static_cast<T>(static_cast<float>(impl.data<BFloat16>()[0]));
   return dispatch(impl.dtype, [&](auto tag) { return static_cast<T>(impl.data<decltype(tag)>()[0]); });
 }
 template float Tensor::item<float>() const;
@@ -103,6 +106,10 @@ template bool Tensor::item<bool>() const;
 std::vector<double> Tensor::to_vector() const {
   const TensorImpl& impl = checked(*this, "to_vector");
   std::vector<double> values(static_cast<std::size_t>(impl.numel));
+  if (impl.dtype == kBFloat16) {
+    for (std::int64_t i = 0; i < impl.numel; ++i) values[i] = static_cast<float>(impl.data<BFloat16>()[i]);
+    return values;
+  }
   dispatch(impl.dtype, [&](auto tag) {
     const auto* p = impl.data<decltype(tag)>();
     for (std::int64_t i = 0; i < impl.numel; ++i) values[i] = static_cast<double>(p[i]);

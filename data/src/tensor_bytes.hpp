@@ -13,6 +13,7 @@ inline std::byte* tensor_bytes(const Tensor& t) {
     case kFloat64: return reinterpret_cast<std::byte*>(t.data_ptr<double>());
     case kInt64: return reinterpret_cast<std::byte*>(t.data_ptr<std::int64_t>());
     case kBool: return reinterpret_cast<std::byte*>(t.data_ptr<bool>());
+    case kBFloat16: return reinterpret_cast<std::byte*>(t.data_ptr<BFloat16>());
   }
   throw Error("tensor_bytes: unknown dtype");
 }

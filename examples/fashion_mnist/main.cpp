@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   app.add_option("--out", c.out_dir, "folder for best.safetensors, checkpoint.safetensors, curves")->capture_default_str();
   app.add_option("--resume", c.resume, "continue from a checkpoint.safetensors");
   app.add_option("--limit-train", c.limit_train, "use only the first N training images (0: all)");
+  app.add_flag("--bf16", c.bf16,
+               "mixed precision: matrix products in bfloat16 with float32 accumulation (AutocastGuard); "
+               "parameters, gradients and optimizer state stay float32");
+  app.add_option("--threads", c.threads, "threads for the kernels and matrix products (0: all cores)");
   bool distributed = false;
   app.add_flag("--distributed", distributed,
                "data-parallel over MPI: run as mpirun -np N fashion_mnist --distributed; --batch-size stays the "
@@ -42,6 +46,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<fashion::DataParallel> parallel;  // MPI runs while this lives
   try {
     if (distributed) parallel = fashion::start_mpi_data_parallel();
+    if (c.threads > 0) xg::set_num_threads(c.threads);
     const bool lead = !parallel || parallel->rank() == 0;
     const fashion::Data data = fashion::load_data(c);
     if (lead) {

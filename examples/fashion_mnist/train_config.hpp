@@ -25,6 +25,8 @@ struct TrainConfig {
   std::string out_dir = "fashion_mnist_out";  // best model, checkpoint, curves
   std::string resume;                         // a checkpoint to continue from
   std::int64_t limit_train = 0;               // use only this many training images (0: all)
+  bool bf16 = false;                          // forward under AutocastGuard(kBFloat16)
+  int threads = 0;                            // xg::set_num_threads; 0: the library's default
 };
 
 }  // namespace fashion

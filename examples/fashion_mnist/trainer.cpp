@@ -227,7 +227,12 @@ TrainResult train(const TrainConfig& config, const Data& data, const ProgressFn&
     std::int64_t batches = 0, samples = 0;
     for (const auto& batch : loader) {
       opt->zero_grad();
-      auto loss = xg::nn::functional::cross_entropy(net->forward(batch.data), batch.target);
+      xg::Tensor logits;
+      {
+        xg::AutocastGuard autocast(xg::kBFloat16, config.bf16);
+        logits = net->forward(batch.data);
+      }
+      auto loss = xg::nn::functional::cross_entropy(logits, batch.target);
       loss.backward();
       if (parallel) parallel->reduce_gradients();
       opt->step();

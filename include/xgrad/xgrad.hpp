@@ -1,6 +1,7 @@
 // Everything a user program needs: #include <xgrad/xgrad.hpp>, namespace xg = xgrad.
 #pragma once
 #include "xgrad/arithmetic.hpp"
+#include "xgrad/autocast.hpp"
 #include "xgrad/autograd.hpp"
 #include "xgrad/broadcast.hpp"
 #include "xgrad/compare.hpp"
@@ -13,6 +14,7 @@
 #include "xgrad/gradcheck.hpp"
 #include "xgrad/indexing.hpp"
 #include "xgrad/linalg.hpp"
+#include "xgrad/parallel.hpp"
 #include "xgrad/random.hpp"
 #include "xgrad/reduce.hpp"
 #include "xgrad/shape.hpp"

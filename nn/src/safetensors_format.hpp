@@ -19,6 +19,8 @@ inline const char* dtype_code(Dtype dtype) {
       return "F64";
     case Dtype::Int64:
       return "I64";
+    case Dtype::BFloat16:
+      return "BF16";
     case Dtype::Bool:
       return "BOOL";
   }
@@ -30,12 +32,13 @@ inline std::optional<Dtype> dtype_from_code(const std::string& code) {
   if (code == "F64") return kFloat64;
   if (code == "I64") return kInt64;
   if (code == "BOOL") return kBool;
+  if (code == "BF16") return kBFloat16;
   return std::nullopt;
 }
 
 // Codes the format defines that xgrad has no dtype for (a clearer error than "unknown").
 inline bool is_other_safetensors_code(const std::string& code) {
-  static const char* codes[] = {"F16", "BF16", "F8_E4M3", "F8_E5M2", "I8", "I16", "I32", "U8", "U16", "U32", "U64"};
+  static const char* codes[] = {"F16", "F8_E4M3", "F8_E5M2", "I8", "I16", "I32", "U8", "U16", "U32", "U64"};
   return std::any_of(std::begin(codes), std::end(codes), [&](const char* c) { return code == c; });
 }
 

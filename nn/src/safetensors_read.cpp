@@ -52,7 +52,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
   const auto dtype = safetensors::dtype_from_code(code);
   if (!dtype) {
     if (safetensors::is_other_safetensors_code(code))
-      throw fail(fmt::format("dtype {} is not supported by xgrad (F32, F64, I64 and BOOL are)", code));
+      throw fail(fmt::format("dtype {} is not supported by xgrad (F32, F64, BF16, I64 and BOOL are)", code));
     throw fail(fmt::format("unknown dtype \"{}\"", code));
   }
   Entry e{name, *dtype, {}, 0, 0};

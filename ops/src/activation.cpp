@@ -24,7 +24,9 @@ Tensor relu_backward(const Tensor& g, const SavedTensor& saved_x) {
       const T* __restrict gp = g.data_ptr<T>();
       const T* __restrict xp = x.data_ptr<T>();
       T* __restrict o = out.data_ptr<T>();
-      for (std::int64_t i = 0, n_ = out.numel(); i < n_; ++i) o[i] = xp[i] > T(0) ? gp[i] : T(0);
+      parallel_for(0, out.numel(), detail::kElementwiseGrain, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) o[i] = xp[i] > T(0) ? gp[i] : T(0);
+      });
     }
   });
   if (should_record({&g}))

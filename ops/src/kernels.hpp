@@ -1,11 +1,13 @@
 // Raw forward kernels shared by the op files: typed loops over contiguous buffers, with broadcasting.
 // Ops call these and then record their backward; nothing here records anything.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <fmt/format.h>
 
 #include "xgrad/detail/broadcast_iter.hpp"
 #include "xgrad/detail/node.hpp"
+#include "xgrad/detail/parallel.hpp"
 
 namespace xgrad::kernels {
 
@@ -21,10 +23,11 @@ Tensor map_floating(const Tensor& x_in, F f) {
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      const T* in = x.data_ptr<T>();
-      T* dst = out.data_ptr<T>();
-      const std::int64_t n = x.numel();
-      for (std::int64_t i = 0; i < n; ++i) dst[i] = f(in[i]);
+      const T* __restrict in = x.data_ptr<T>();
+      T* __restrict dst = out.data_ptr<T>();
+      parallel_for(0, x.numel(), detail::kElementwiseGrain, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) dst[i] = f(in[i]);
+      });
     }
   });
   return out;
@@ -50,25 +53,34 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   const T* __restrict y = b.data_ptr<T>();
   Out* __restrict dst = out.data_ptr<Out>();
   const std::int64_t n = out.numel();
+  constexpr std::int64_t grain = detail::kElementwiseGrain;
   if (a.numel() == n && b.numel() == n) {  // same shape: one flat loop
-    for (std::int64_t i = 0; i < n; ++i) dst[i] = f(x[i], y[i]);
+    parallel_for(0, n, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) dst[i] = f(x[i], y[i]);
+    });
     return;
   }
   if (b.numel() == 1 && a.numel() == n) {
     const T s = y[0];
-    for (std::int64_t i = 0; i < n; ++i) dst[i] = f(x[i], s);
+    parallel_for(0, n, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) dst[i] = f(x[i], s);
+    });
     return;
   }
   if (a.numel() == 1 && b.numel() == n) {
     const T s = x[0];
-    for (std::int64_t i = 0; i < n; ++i) dst[i] = f(s, y[i]);
+    parallel_for(0, n, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) dst[i] = f(s, y[i]);
+    });
     return;
   }
   const Shape& shape = out.shape();
   if (a.numel() == n && b.numel() > 0 && is_trailing_block(b.shape(), shape)) {  // x + bias rows
     const std::int64_t m = b.numel();
-    for (std::int64_t r = 0; r < n / m; ++r)
-      for (std::int64_t k = 0; k < m; ++k) dst[r * m + k] = f(x[r * m + k], y[k]);
+    parallel_for(0, n / m, std::max<std::int64_t>(1, grain / m), [&](std::int64_t first, std::int64_t last) {
+      for (std::int64_t r = first; r < last; ++r)
+        for (std::int64_t k = 0; k < m; ++k) dst[r * m + k] = f(x[r * m + k], y[k]);
+    });
     return;
   }
   const auto sa = detail::broadcast_strides(a.shape(), shape);

@@ -1,10 +1,12 @@
-// Matrix products on BLAS gemm. C = op(A)·op(B) with op a transpose flag, so every backward is
+// Matrix products on kernels::gemm. C = op(A)·op(B) with op a transpose flag, so every backward is
 // again a gemm with flags and never copies a transpose:
 //   dA = G·op(B)ᵀ (or its transpose when A was transposed), dB = op(A)ᵀ·G (likewise).
-#include <cblas.h>
-
+// Under AutocastGuard(kBFloat16) float32 operands are multiplied as bfloat16 with float32
+// accumulation; the node remembers that, so its backward products run the same way.
+#include "gemm.hpp"
 #include "kernels.hpp"
 #include "xgrad/arithmetic.hpp"
+#include "xgrad/autocast.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/linalg.hpp"
 #include "xgrad/reduce.hpp"
@@ -14,17 +16,6 @@ namespace xgrad {
 
 namespace {
 
-void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, const float* b, float beta,
-          float* c) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a,
-              ta ? m : k, b, tb ? k : n, beta, c, n);
-}
-void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, const double* b,
-          double beta, double* c) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0, a,
-              ta ? m : k, b, tb ? k : n, beta, c, n);
-}
-
 Dtype matmul_dtype(const char* op, const Tensor& a, const Tensor& b) {
   const Dtype dtype = promote_types(a.dtype(), b.dtype());
   if (!is_floating_point(dtype))
@@ -33,13 +24,32 @@ Dtype matmul_dtype(const char* op, const Tensor& a, const Tensor& b) {
   return dtype;
 }
 
+// How a product computes: the operands' dtype as read by gemm, and the result's dtype.
+struct Precision {
+  Dtype input, output;
+};
+
+// float32 operands under autocast read as bfloat16 and give float32; bfloat16 operands give
+// bfloat16 (rounded from the float32 accumulator, as torch); float32/float64 stay as they are.
+Precision product_precision(Dtype promoted, bool autocast) {
+  if (promoted == kFloat32 && autocast) return {kBFloat16, kFloat32};
+  return {promoted, promoted};
+}
+
+// gemm writes float32 for bfloat16 inputs: the buffer it writes into, converted afterwards.
+Tensor gemm_output(const Shape& shape, const Precision& p) {
+  return make_tensor(shape, p.input == kBFloat16 ? kFloat32 : p.output);
+}
+Tensor finish_output(Tensor out, const Precision& p) { return out.dtype() == p.output ? out : out.to(p.output); }
+
 [[noreturn]] void throw_mismatch(const char* op, const Tensor& a, const Tensor& b, std::int64_t ka, std::int64_t kb) {
   throw Error(fmt::format("{}: shapes {} and {} cannot be multiplied ({} != {})", op, shape_str(a.shape()),
                           shape_str(b.shape()), ka, kb));
 }
 
 // The batched core: a [B, n, k] (or [B, k, n] when ta), b [B, k, m] (or [B, m, k]) -> [B, n, m].
-Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, bool batched) {
+Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, bool batched,
+                       bool autocast) {
   const std::int64_t off = batched ? 1 : 0;
   if (a_in.dim() != 2 + off || b_in.dim() != 2 + off)
     throw Error(fmt::format("{}: expected {}-D operands, got shapes {} and {}", op, 2 + off, shape_str(a_in.shape()),
@@ -51,52 +61,50 @@ Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, b
   const std::int64_t n = a_in.size(ta ? off + 1 : off), ka = a_in.size(ta ? off : off + 1);
   const std::int64_t kb = b_in.size(tb ? off + 1 : off), m = b_in.size(tb ? off : off + 1);
   if (ka != kb) throw_mismatch(op, a_in, b_in, ka, kb);
-  const Dtype dtype = matmul_dtype(op, a_in, b_in);
-  const Tensor a = kernels::cast_raw(a_in, dtype), b = kernels::cast_raw(b_in, dtype);
-  Tensor out = batched ? make_tensor({batch, n, m}, dtype) : make_tensor({n, m}, dtype);
-  dispatch(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      const T* pa = a.data_ptr<T>();
-      const T* pb = b.data_ptr<T>();
-      T* pc = out.data_ptr<T>();
-      if (ka == 0) {
-        std::fill_n(pc, out.numel(), T(0));
-        return;
-      }
-      for (std::int64_t i = 0; i < batch; ++i)
-        gemm(ta, tb, n, m, ka, pa + i * n * ka, pb + i * ka * m, T(0), pc + i * n * m);
-    }
-  });
-  return out;
+  const Precision p = product_precision(matmul_dtype(op, a_in, b_in), autocast);
+  const Tensor a = kernels::cast_raw(a_in, p.input), b = kernels::cast_raw(b_in, p.input);
+  Tensor out = gemm_output(batched ? Shape{batch, n, m} : Shape{n, m}, p);
+  kernels::GemmArgs g;
+  g.ta = ta, g.tb = tb, g.m = n, g.n = m, g.k = ka;
+  g.a = a.impl()->storage->data, g.lda = ta ? n : ka;
+  g.b = b.impl()->storage->data, g.ldb = tb ? ka : m;
+  g.c = out.impl()->storage->data, g.ldc = m;
+  kernels::gemm(p.input, g, batch, n * ka, ka * m, n * m);
+  return finish_output(std::move(out), p);
 }
 
-Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched);
+Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched, bool autocast);
 
-Grads product_backward(const Tensor& g, const SavedTensor& sa, const SavedTensor& sb, bool ta, bool tb, bool batched) {
+Grads product_backward(const Tensor& g, const SavedTensor& sa, const SavedTensor& sb, bool ta, bool tb, bool batched,
+                       bool autocast) {
   Tensor ga, gb;
   if (sb.defined()) {
     const Tensor& b = sb.get();
-    ga = ta ? product("mm", b, g, tb, true, batched) : product("mm", g, b, false, !tb, batched);
+    ga = ta ? product("mm", b, g, tb, true, batched, autocast) : product("mm", g, b, false, !tb, batched, autocast);
   }
   if (sa.defined()) {
     const Tensor& a = sa.get();
-    gb = tb ? product("mm", g, a, true, ta, batched) : product("mm", a, g, !ta, false, batched);
+    gb = tb ? product("mm", g, a, true, ta, batched, autocast) : product("mm", a, g, !ta, false, batched, autocast);
   }
   return Grads{ga, gb};
 }
 
-Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched) {
-  Tensor out = batched_product(op, a, b, ta, tb, batched);
+Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched, bool autocast) {
+  Tensor out = batched_product(op, a, b, ta, tb, batched, autocast);
   if (should_record({&a, &b})) {
     // Each input's gradient needs only the other input.
     SavedTensor sa = save_if(a, b.requires_grad());
     SavedTensor sb = save_if(b, a.requires_grad());
-    record(batched ? "BmmBackward" : "MmBackward", out, {&a, &b}, [sa, sb, ta, tb, batched](const Tensor& g) {
-      return product_backward(g, sa, sb, ta, tb, batched);
+    record(batched ? "BmmBackward" : "MmBackward", out, {&a, &b}, [sa, sb, ta, tb, batched, autocast](const Tensor& g) {
+      return product_backward(g, sa, sb, ta, tb, batched, autocast);
     });
   }
   return out;
+}
+
+// The public entry points read this thread's autocast state once, when the forward runs.
+Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched) {
+  return product(op, a, b, ta, tb, batched, is_autocast_enabled());
 }
 
 }  // namespace
@@ -147,30 +155,27 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     out_shape.back() = weight.size(0);
     return reshape(linear(reshape(x, {-1, x.size(-1)}), weight, bias), out_shape);
   }
-  const Dtype dtype = matmul_dtype("linear", x, weight);
-  const Tensor xs = kernels::cast_raw(x, dtype), ws = kernels::cast_raw(weight, dtype);
+  const bool autocast = is_autocast_enabled();
+  const Precision p = product_precision(matmul_dtype("linear", x, weight), autocast);
+  const Tensor xs = kernels::cast_raw(x, p.input), ws = kernels::cast_raw(weight, p.input);
   const std::int64_t rows = x.size(0), in = x.size(1), out_features = weight.size(0);
-  Tensor out = make_tensor({rows, out_features}, dtype);
-  dispatch(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      T* po = out.data_ptr<T>();
-      T beta = 0;
-      if (bias.defined()) {  // broadcast the bias into every row, then gemm adds x·wᵀ onto it
-        const Tensor bs = kernels::cast_raw(bias, dtype);
-        const T* pb = bs.data_ptr<T>();
-        for (std::int64_t r = 0; r < rows; ++r) std::copy_n(pb, out_features, po + r * out_features);
-        beta = 1;
-      }
-      if (in == 0 && beta == 0) std::fill_n(po, out.numel(), T(0));
-      else if (in > 0) gemm(false, true, rows, out_features, in, xs.data_ptr<T>(), ws.data_ptr<T>(), beta, po);
-    }
-  });
+  Tensor out = gemm_output({rows, out_features}, p);
+  // The bias in the accumulator's dtype, added by the product itself (oneDNN fuses it).
+  const Tensor bs = bias.defined() ? kernels::cast_raw(bias, out.dtype()) : Tensor();
+  kernels::GemmArgs g;
+  g.tb = true, g.m = rows, g.n = out_features, g.k = in;
+  g.a = xs.impl()->storage->data, g.lda = in;
+  g.b = ws.impl()->storage->data, g.ldb = in;
+  g.c = out.impl()->storage->data, g.ldc = out_features;
+  g.bias = bs.defined() ? bs.impl()->storage->data : nullptr;
+  kernels::gemm(p.input, g);
+  out = finish_output(std::move(out), p);
   if (should_record({&x, &weight, &bias})) {
     SavedTensor sx = save_if(x, weight.requires_grad());
     SavedTensor sw = save_if(weight, x.requires_grad());
-    record("LinearBackward", out, {&x, &weight, &bias}, [sx, sw, has_bias = bias.defined()](const Tensor& g) {
-      return Grads{sw.defined() ? mm(g, sw.get()) : Tensor(), sx.defined() ? mm_transposed(g, sx.get(), true, false) : Tensor(),
+    record("LinearBackward", out, {&x, &weight, &bias}, [sx, sw, has_bias = bias.defined(), autocast](const Tensor& g) {
+      return Grads{sw.defined() ? product("mm", g, sw.get(), false, false, false, autocast) : Tensor(),
+                   sx.defined() ? product("mm", g, sx.get(), true, false, false, autocast) : Tensor(),
                    has_bias ? sum(g, {0}) : Tensor()};
     });
   }

@@ -80,8 +80,8 @@ void apply(MathFn fn, const T* src, T* dst, std::int64_t n) {
 
 // Max-shifted, so no exp overflows: exp(x - max) <= 1 (an all -inf row keeps shift 0).
 template <class T>
-void softmax_rows_impl(const T* src, T* dst, std::int64_t rows, std::int64_t n, bool log_space) {
-  for (std::int64_t r = 0; r < rows; ++r) {
+void softmax_row_range(const T* src, T* dst, std::int64_t first, std::int64_t last, std::int64_t n, bool log_space) {
+  for (std::int64_t r = first; r < last; ++r) {
     const T* x = src + r * n;
     T* y = dst + r * n;
     T shift = detail::max_contiguous(x, n);
@@ -98,6 +98,13 @@ void softmax_rows_impl(const T* src, T* dst, std::int64_t rows, std::int64_t n, 
   }
 }
 
+template <class T>
+void softmax_rows_impl(const T* src, T* dst, std::int64_t rows, std::int64_t n, bool log_space) {
+  // Rows are independent: threads take whole rows, each computed exactly as on one thread.
+  parallel_for(0, rows, std::max<std::int64_t>(1, detail::kTranscendentalGrain / std::max<std::int64_t>(n, 1)),
+               [&](std::int64_t first, std::int64_t last) { softmax_row_range(src, dst, first, last, n, log_space); });
+}
+
 }  // namespace
 
 void softmax_rows(const float* src, float* dst, std::int64_t rows, std::int64_t n, bool log_space) {
@@ -111,10 +118,18 @@ Tensor math(MathFn fn, const Tensor& x_in) {
   const Dtype dtype = floating_dtype(x_in.dtype());
   const Tensor x = cast_raw(x_in, dtype);
   Tensor out = make_tensor(x.shape(), dtype);
-  if (dtype == kFloat64)
-    apply(fn, x.data_ptr<double>(), out.data_ptr<double>(), x.numel());
-  else
-    apply(fn, x.data_ptr<float>(), out.data_ptr<float>(), x.numel());
+  // abs and sqrt are a few cycles a value; the others call into libmvec and are worth threads sooner.
+  const std::int64_t grain =
+      fn == MathFn::Abs || fn == MathFn::Sqrt ? detail::kElementwiseGrain : detail::kTranscendentalGrain;
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* src = x.data_ptr<T>();
+      T* dst = out.data_ptr<T>();
+      parallel_for(0, x.numel(), grain,
+                   [&](std::int64_t begin, std::int64_t end) { apply(fn, src + begin, dst + begin, end - begin); });
+    }
+  });
   return out;
 }
 

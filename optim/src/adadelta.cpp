@@ -64,8 +64,13 @@ void Adadelta::update() {
       detail::dispatch_floating(p.dtype(), [&](auto tag) {
         using T = decltype(tag);
         auto kernel = o.weight_decay != 0.0 ? adadelta_kernel<T, true> : adadelta_kernel<T, false>;
-        kernel(p.data_ptr<T>(), grad.data_ptr<T>(), s.buffers[0].data_ptr<T>(), s.buffers[1].data_ptr<T>(), p.numel(),
-               T(o.maximize ? -1 : 1), T(o.weight_decay), T(o.rho), T(1 - o.rho), T(o.eps), T(-o.lr));
+        T* const pp = p.data_ptr<T>();
+        const T* const gp = grad.data_ptr<T>();
+        T *const sq = s.buffers[0].data_ptr<T>(), *const acc = s.buffers[1].data_ptr<T>();
+        detail::for_each_range(p.numel(), [&](std::int64_t i, std::int64_t count) {
+          kernel(pp + i, gp + i, sq + i, acc + i, count, T(o.maximize ? -1 : 1), T(o.weight_decay), T(o.rho),
+                 T(1 - o.rho), T(o.eps), T(-o.lr));
+        });
       });
     });
   }

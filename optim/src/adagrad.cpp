@@ -63,8 +63,12 @@ void Adagrad::update() {
       detail::dispatch_floating(p.dtype(), [&](auto tag) {
         using T = decltype(tag);
         auto kernel = o.weight_decay != 0.0 ? adagrad_kernel<T, true> : adagrad_kernel<T, false>;
-        kernel(p.data_ptr<T>(), grad.data_ptr<T>(), s.buffers[0].data_ptr<T>(), p.numel(), T(o.maximize ? -1 : 1),
-               T(o.weight_decay), T(o.eps), T(-clr));
+        T* const pp = p.data_ptr<T>();
+        const T* const gp = grad.data_ptr<T>();
+        T* const sum = s.buffers[0].data_ptr<T>();
+        detail::for_each_range(p.numel(), [&](std::int64_t i, std::int64_t count) {
+          kernel(pp + i, gp + i, sum + i, count, T(o.maximize ? -1 : 1), T(o.weight_decay), T(o.eps), T(-clr));
+        });
       });
     });
   }

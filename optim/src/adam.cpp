@@ -75,10 +75,12 @@ void adam_kernel(T* XGRAD_RESTRICT p, const T* XGRAD_RESTRICT g, T* XGRAD_RESTRI
 
 template <class T, Decay D>
 void adam_dispatch(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const AdamCoefficients<T>& c, bool amsgrad) {
-  if (amsgrad)
-    adam_kernel<T, D, true>(p, g, m, v, vmax, n, c);
-  else
-    adam_kernel<T, D, false>(p, g, m, v, vmax, n, c);
+  detail::for_each_range(n, [&](std::int64_t i, std::int64_t count) {
+    if (amsgrad)
+      adam_kernel<T, D, true>(p + i, g + i, m + i, v + i, detail::offset(vmax, i), count, c);
+    else
+      adam_kernel<T, D, false>(p + i, g + i, m + i, v + i, detail::offset(vmax, i), count, c);
+  });
 }
 
 // One parameter's Adam or AdamW step; `decoupled` picks where the weight decay goes.

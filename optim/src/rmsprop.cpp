@@ -69,14 +69,17 @@ void rmsprop_kernel(T* XGRAD_RESTRICT p, const T* XGRAD_RESTRICT g, T* XGRAD_RES
 template <class T, bool HasDecay>
 void rmsprop_dispatch(T* p, const T* g, T* sq, T* avg_g, T* buf, std::int64_t n, const RMSpropCoefficients<T>& c,
                       bool centered, bool momentum) {
-  if (centered && momentum)
-    rmsprop_kernel<T, HasDecay, true, true>(p, g, sq, avg_g, buf, n, c);
-  else if (centered)
-    rmsprop_kernel<T, HasDecay, true, false>(p, g, sq, avg_g, buf, n, c);
-  else if (momentum)
-    rmsprop_kernel<T, HasDecay, false, true>(p, g, sq, avg_g, buf, n, c);
-  else
-    rmsprop_kernel<T, HasDecay, false, false>(p, g, sq, avg_g, buf, n, c);
+  detail::for_each_range(n, [&](std::int64_t i, std::int64_t count) {
+    T *const pi = p + i, *const sqi = sq + i, *const avg = detail::offset(avg_g, i), *const b = detail::offset(buf, i);
+    if (centered && momentum)
+      rmsprop_kernel<T, HasDecay, true, true>(pi, g + i, sqi, avg, b, count, c);
+    else if (centered)
+      rmsprop_kernel<T, HasDecay, true, false>(pi, g + i, sqi, avg, b, count, c);
+    else if (momentum)
+      rmsprop_kernel<T, HasDecay, false, true>(pi, g + i, sqi, avg, b, count, c);
+    else
+      rmsprop_kernel<T, HasDecay, false, false>(pi, g + i, sqi, avg, b, count, c);
+  });
 }
 
 }  // namespace

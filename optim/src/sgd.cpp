@@ -58,12 +58,15 @@ void sgd_kernel(T* XGRAD_RESTRICT p, const T* XGRAD_RESTRICT g, T* XGRAD_RESTRIC
 template <class T, bool HasDecay>
 void sgd_dispatch(T* p, const T* g, T* buf, std::int64_t n, const SGDCoefficients<T>& c, bool momentum,
                   bool nesterov, bool first) {
-  if (!momentum)
-    sgd_kernel<T, HasDecay, false, false>(p, g, buf, n, c, first);
-  else if (nesterov)
-    sgd_kernel<T, HasDecay, true, true>(p, g, buf, n, c, first);
-  else
-    sgd_kernel<T, HasDecay, true, false>(p, g, buf, n, c, first);
+  detail::for_each_range(n, [&](std::int64_t i, std::int64_t count) {
+    T* const b = detail::offset(buf, i);
+    if (!momentum)
+      sgd_kernel<T, HasDecay, false, false>(p + i, g + i, b, count, c, first);
+    else if (nesterov)
+      sgd_kernel<T, HasDecay, true, true>(p + i, g + i, b, count, c, first);
+    else
+      sgd_kernel<T, HasDecay, true, false>(p + i, g + i, b, count, c, first);
+  });
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "xgrad/dtype.hpp"
 #include "xgrad/error.hpp"
+#include "xgrad/parallel.hpp"
 
 // The kernels take restrict pointers: a parameter, its gradient and its state never overlap, and
 // saying so lets the compiler vectorize the fused loops.
@@ -24,6 +25,18 @@ void dispatch_floating(Dtype dtype, F&& f) {
     f(double{});
   else
     f(float{});
+}
+
+// Runs update(begin, count) over [0, n) in ranges spread across the pool: every update is
+// elementwise, so the result is the same on any number of threads. Pointers move with `offset`.
+template <class F>
+void for_each_range(std::int64_t n, F&& update) {
+  constexpr std::int64_t kGrain = 16384;  // an update reads and writes four or five arrays
+  parallel_for(0, n, kGrain, [&](std::int64_t begin, std::int64_t end) { update(begin, end - begin); });
+}
+template <class T>
+T* offset(T* p, std::int64_t by) {
+  return p ? p + by : nullptr;
 }
 
 inline void require(bool ok, const std::string& where, const char* what, double value) {

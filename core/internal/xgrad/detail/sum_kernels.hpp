@@ -4,6 +4,9 @@
 #pragma once
 #include <cstdint>
 #include <limits>
+#include <vector>
+
+#include "xgrad/detail/parallel.hpp"
 
 namespace xgrad::detail {
 
@@ -16,22 +19,39 @@ inline void fold_pairwise(T* lanes) {
   if constexpr (width > 1) fold_pairwise<width / 2>(lanes);
 }
 
+inline constexpr std::int64_t kSumBlock = 4096;
+
+// The sum of p[start, end), at most one block: lanes folded pairwise.
+template <class T>
+T sum_block(const T* p, std::int64_t start, std::int64_t end) {
+  constexpr int kLanes = 256 / sizeof(T);  // eight 256-bit vectors in flight hide the add latency
+  T lanes[kLanes] = {};
+  std::int64_t i = start;
+  for (; i + kLanes <= end; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) lanes[j] += p[i + j];
+  fold_pairwise<kLanes / 2>(lanes);
+  T block = lanes[0];
+  for (; i < end; ++i) block += p[i];
+  return block;
+}
+
+// Blocks of 4096 summed on their own, their sums added in order in double. Long runs compute the
+// blocks on several threads; the blocks and the order of adding them are the same on one thread, so
+// the bits do not depend on the thread count.
 template <class T>
 T sum_contiguous(const T* p, std::int64_t n) {
-  constexpr int kLanes = 256 / sizeof(T);  // eight 256-bit vectors in flight hide the add latency
-  constexpr std::int64_t kBlock = 4096;
+  const std::int64_t blocks = (n + kSumBlock - 1) / kSumBlock;
   double total = 0;
-  for (std::int64_t start = 0; start < n; start += kBlock) {
-    const std::int64_t end = start + kBlock < n ? start + kBlock : n;
-    T lanes[kLanes] = {};
-    std::int64_t i = start;
-    for (; i + kLanes <= end; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) lanes[j] += p[i + j];
-    fold_pairwise<kLanes / 2>(lanes);
-    T block = lanes[0];
-    for (; i < end; ++i) block += p[i];
-    total += static_cast<double>(block);
+  if (blocks < 2 * 8 || in_parallel_region()) {
+    for (std::int64_t b = 0; b < blocks; ++b)
+      total += static_cast<double>(sum_block(p, b * kSumBlock, b + 1 == blocks ? n : (b + 1) * kSumBlock));
+    return static_cast<T>(total);
   }
+  std::vector<T> partial(static_cast<std::size_t>(blocks));
+  parallel_blocks(blocks, n, kElementwiseGrain, [&](std::int64_t b) {
+    partial[b] = sum_block(p, b * kSumBlock, b + 1 == blocks ? n : (b + 1) * kSumBlock);
+  });
+  for (const T block : partial) total += static_cast<double>(block);
   return static_cast<T>(total);
 }
 
