@@ -1,6 +1,7 @@
 """The PyTorch (Python) side of bench/mlp.cpp: the same MLP training step, sizes and thread count.
 
-Usage: /usr/bin/python3 bench/mlp_torch.py <threads> <batch> <widths...>
+Usage: /usr/bin/python3 bench/mlp_torch.py <threads> <batch> <widths...> [--bf16]
+With --bf16 the forward runs under torch.autocast("cpu", dtype=torch.bfloat16).
 Prints "step_ms <value>" like the C++ benchmarks.
 """
 import sys
@@ -24,9 +25,13 @@ def main():
     x = torch.randn(batch, sizes[0])
     y = torch.randint(0, sizes[-1], (batch,))
 
+    bf16 = "--bf16" in sys.argv
+
     def step():
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(net(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits = net(x)
+        loss = torch.nn.functional.cross_entropy(logits.float(), y)
         loss.backward()
         opt.step()
 

@@ -12,9 +12,13 @@ quick=0
 scripts/install_deps.sh libtorch-dev python3-torch
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build "$build" -j2 --target bench_per_op bench_per_op_torch bench_throughput bench_throughput_torch \
-  bench_mlp bench_mlp_torch bench_gemm_peak optim_step > /dev/null
+  bench_mlp bench_mlp_torch bench_gemm_peak bench_fma_peak optim_step > /dev/null
 bin=$build/bench
 py=/usr/bin/python3
+
+# --speed: only the full-speed section below (thread scaling, bf16, share of peak).
+speed_only=0
+[[ " $* " == *" --speed "* ]] && speed_only=1
 
 # compare TITLE KIND OURS THEIRS [REF_NAME]: one row per metric present in both "name value" outputs.
 # KIND "time": ratio = ours/theirs; KIND "rate": ratio = theirs/ours (still xgrad time over torch time).
@@ -42,6 +46,51 @@ pin() { OPENBLAS_NUM_THREADS=$1 OMP_NUM_THREADS=$1 "${@:2}"; }
 # slow phases lasting seconds that the best-of-rounds inside one run cannot step around.
 throughput_runs=5
 best_rates() { grep -v '^$' | sort -k1,1 -k2,2gr | awk '!seen[$1]++'; }
+
+value() { awk -v k="$1" '$1 == k {print $2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", a/b}'; }
+lesser() { awk -v a="$1" -v b="$2" 'BEGIN{print (a < b) ? a : b}'; }
+
+# The full-speed table: xgrad against libtorch at its best (the faster of Debian's libtorch as the
+# environment runs it and with OpenBLAS's AVX-512 kernels, OPENBLAS_CORETYPE=SkylakeX) and PyTorch,
+# float32 and bf16 autocast, 1 and 2 threads, both sides with raised malloc thresholds; then each
+# xgrad step's gemm rate as a share of the core's measured FMA peak.
+speed_section() {
+  local peak fp32_peak bf16_peak
+  peak=$("$bin"/bench_fma_peak)
+  fp32_peak=$(value fma_peak_fp32_GFLOPs <<<"$peak")
+  bf16_peak=$(value fma_peak_bf16_GFLOPs <<<"$peak")
+  echo "## Full speed: threads, bf16 and the share of peak (ms per step, --keep-memory on both sides)"
+  echo
+  echo "core peak (bench_fma_peak, 1 thread): fp32 $fp32_peak GFLOP/s, bf16 $bf16_peak GFLOP/s"
+  echo
+  echo "| step | threads | xgrad | libtorch | libtorch SkylakeX | ratio to libtorch's best | PyTorch | ratio | xgrad gemm GFLOP/s | share of peak |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  local name sizes threads flag ours env avx512 py best gemm share
+  for row in "small 128 784 256 10" "deep 256 784 1024 1024 1024 10" "deep-bf16 256 784 1024 1024 1024 10"; do
+    read -r name sizes <<<"$row"
+    flag=""
+    [[ $name == *bf16 ]] && flag="--bf16"
+    for threads in 1 2; do
+      ours=$(pin "$threads" "$bin"/bench_mlp "$threads" $sizes --keep-memory $flag)
+      env=$(pin "$threads" "$bin"/bench_mlp_torch "$threads" $sizes --keep-memory $flag | value step_ms)
+      avx512=$(OPENBLAS_CORETYPE=SkylakeX pin "$threads" "$bin"/bench_mlp_torch "$threads" $sizes --keep-memory $flag | value step_ms)
+      py=$(pin "$threads" $py bench/mlp_torch.py "$threads" $sizes $flag | value step_ms)
+      best=$(lesser "$env" "$avx512")
+      gemm=$(value gemm_GFLOPs <<<"$ours")
+      share=$(ratio "$gemm" "$( [[ -n $flag ]] && echo "$bf16_peak" || echo "$fp32_peak")")
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$name" "$threads" "$(value step_ms <<<"$ours")" \
+        "$env" "$avx512" "$(ratio "$(value step_ms <<<"$ours")" "$best")" "$py" \
+        "$(ratio "$(value step_ms <<<"$ours")" "$py")" "$gemm" "$share"
+    done
+  done
+  echo
+}
+
+if ((speed_only)); then
+  speed_section
+  exit 0
+fi
 
 modes=("" "--keep-memory")
 ((quick)) && modes=("--keep-memory")
@@ -76,6 +125,7 @@ for mode in "${modes[@]}"; do
   compare "optimizer step over 1M parameters (µs)" time "$(pin 1 "$bin"/optim_step $mode)" \
     "$(pin 1 $py bench/optim_step_torch.py)" torch.optim
 done
+speed_section
 echo "## BLAS peak (OpenBLAS sgemm, GFLOP/s)"
 "$bin"/bench_gemm_peak | sed 's/^/    /'
 echo
