@@ -2,7 +2,10 @@
 // plus the step's gemm-bound limit: the same products the step needs (forward x·Wᵀ, backward G·W
 // and Gᵀ·X, no input gradient for the first layer), timed alone through xgrad's own gemm (oneDNN),
 // with their rate in GFLOP/s. With --bf16 the step and the products run under AutocastGuard.
-// Usage: bench_mlp <threads> <batch> <widths...> [--keep-memory] [--bf16] [--rss N]
+// --ftz flushes denormals (set_flush_denormal, as torch.set_flush_denormal): trained on one fixed
+// batch, the network memorizes it, its softmax saturates and the gradients turn denormal, which
+// costs Intel cores a slow path per operation (the deep step ran 2.5x slower on both sides).
+// Usage: bench_mlp <threads> <batch> <widths...> [--keep-memory] [--bf16] [--ftz] [--rss N]
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -49,8 +52,12 @@ int main(int argc, char** argv) {
   bench::apply_malloc_option(argc, argv);
   const bench::MlpArgs args = bench::parse_mlp_args(argc, argv);
   xg::set_num_threads(args.threads);
-  bool bf16 = false;
-  for (int i = 1; i < argc; ++i) bf16 |= std::strcmp(argv[i], "--bf16") == 0;
+  bool bf16 = false, ftz = false;
+  for (int i = 1; i < argc; ++i) {
+    bf16 |= std::strcmp(argv[i], "--bf16") == 0;
+    ftz |= std::strcmp(argv[i], "--ftz") == 0;
+  }
+  if (ftz) xg::set_flush_denormal(true);
   std::optional<xg::AutocastGuard> autocast;
   if (bf16) autocast.emplace(xg::kBFloat16);
   xg::manual_seed(0);

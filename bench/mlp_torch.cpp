@@ -1,6 +1,6 @@
 // The libtorch side of bench/mlp.cpp: the same MLP training step (float32, cross-entropy, Adam),
 // the same sizes, data and thread count. With --bf16 the forward runs under libtorch's CPU autocast
-// (bfloat16), as torch.autocast("cpu") does.
+// (bfloat16), as torch.autocast("cpu") does; --ftz flushes denormals (torch.set_flush_denormal).
 // Usage: bench_mlp_torch <threads> <batch> <widths...> [--keep-memory] [--bf16]
 #include <ATen/autocast_mode.h>
 #include <sys/resource.h>
@@ -28,7 +28,10 @@ int main(int argc, char** argv) {
   auto x = torch::randn({args.batch, args.sizes.front()});
   auto y = torch::randint(0, args.sizes.back(), {args.batch}, torch::kLong);
   bool bf16 = false;
-  for (int i = 1; i < argc; ++i) bf16 |= std::strcmp(argv[i], "--bf16") == 0;
+  for (int i = 1; i < argc; ++i) {
+    bf16 |= std::strcmp(argv[i], "--bf16") == 0;
+    if (std::strcmp(argv[i], "--ftz") == 0) at::globalContext().setFlushDenormal(true);
+  }
   auto step = [&] {
     opt.zero_grad();
     torch::Tensor logits;

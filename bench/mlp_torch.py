@@ -26,6 +26,8 @@ def main():
     y = torch.randint(0, sizes[-1], (batch,))
 
     bf16 = "--bf16" in sys.argv
+    if "--ftz" in sys.argv:
+        torch.set_flush_denormal(True)
 
     def step():
         opt.zero_grad()

@@ -53,14 +53,16 @@ lesser() { awk -v a="$1" -v b="$2" 'BEGIN{print (a < b) ? a : b}'; }
 
 # The full-speed table: xgrad against libtorch at its best (the faster of Debian's libtorch as the
 # environment runs it and with OpenBLAS's AVX-512 kernels, OPENBLAS_CORETYPE=SkylakeX) and PyTorch,
-# float32 and bf16 autocast, 1 and 2 threads, both sides with raised malloc thresholds; then each
-# xgrad step's gemm rate as a share of the core's measured FMA peak.
+# float32 and bf16 autocast, 1 and 2 threads, both sides with raised malloc thresholds and denormals
+# flushed (--ftz: the benchmark trains on one fixed batch until its gradients turn denormal, a slow
+# path on Intel cores for both sides); then each xgrad step's gemm rate as a share of the core's
+# measured FMA peak.
 speed_section() {
   local peak fp32_peak bf16_peak
   peak=$("$bin"/bench_fma_peak)
   fp32_peak=$(value fma_peak_fp32_GFLOPs <<<"$peak")
   bf16_peak=$(value fma_peak_bf16_GFLOPs <<<"$peak")
-  echo "## Full speed: threads, bf16 and the share of peak (ms per step, --keep-memory on both sides)"
+  echo "## Full speed: threads, bf16 and the share of peak (ms per step, --keep-memory --ftz on both sides)"
   echo
   echo "core peak (bench_fma_peak, 1 thread): fp32 $fp32_peak GFLOP/s, bf16 $bf16_peak GFLOP/s"
   echo
@@ -72,10 +74,11 @@ speed_section() {
     flag=""
     [[ $name == *bf16 ]] && flag="--bf16"
     for threads in 1 2; do
-      ours=$(pin "$threads" "$bin"/bench_mlp "$threads" $sizes --keep-memory $flag)
-      env=$(pin "$threads" "$bin"/bench_mlp_torch "$threads" $sizes --keep-memory $flag | value step_ms)
-      avx512=$(OPENBLAS_CORETYPE=SkylakeX pin "$threads" "$bin"/bench_mlp_torch "$threads" $sizes --keep-memory $flag | value step_ms)
-      py=$(pin "$threads" $py bench/mlp_torch.py "$threads" $sizes $flag | value step_ms)
+      ours=$(pin "$threads" "$bin"/bench_mlp "$threads" $sizes --keep-memory --ftz $flag)
+      env=$(pin "$threads" "$bin"/bench_mlp_torch "$threads" $sizes --keep-memory --ftz $flag | value step_ms)
+      avx512=$(OPENBLAS_CORETYPE=SkylakeX pin "$threads" "$bin"/bench_mlp_torch "$threads" $sizes --keep-memory --ftz $flag |
+        value step_ms)
+      py=$(pin "$threads" $py bench/mlp_torch.py "$threads" $sizes --ftz $flag | value step_ms)
       best=$(lesser "$env" "$avx512")
       gemm=$(value gemm_GFLOPs <<<"$ours")
       share=$(ratio "$gemm" "$( [[ -n $flag ]] && echo "$bf16_peak" || echo "$fp32_peak")")

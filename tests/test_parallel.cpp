@@ -75,6 +75,16 @@ TEST_CASE("set_num_threads and get_num_threads") {
   CHECK(xg::get_num_threads() == 3);
 }
 
+TEST_CASE("set_flush_denormal turns denormal results into zeros, on the pool's threads too") {
+  ThreadsRestorer restore;
+  xg::set_num_threads(2);
+  const auto tiny = xg::full({1 << 17}, 1e-30);  // 1e-30 * 1e-10 = 1e-40: a float32 denormal
+  REQUIRE(xg::set_flush_denormal(true));
+  CHECK(xg::max(tiny * 1e-10).item<double>() == 0.0);
+  xg::set_flush_denormal(false);
+  CHECK(xg::min(tiny * 1e-10).item<double>() > 0.0);
+}
+
 TEST_CASE("float32 and float64 products match a reference for every transpose, odd sizes, tiles and threads") {
   ThreadsRestorer restore;
   xg::manual_seed(7);

@@ -115,14 +115,18 @@ Tensor expand(const Tensor& t, const Shape& shape) {
     T* dst = out.data_ptr<T>();
     const auto s_out = detail::broadcast_strides(shape, shape);
     const auto s_in = detail::broadcast_strides(t.shape(), shape);
-    detail::for_each_row(shape, s_out, s_in,
-                         [&](std::int64_t o, std::int64_t, std::int64_t, std::int64_t i, std::int64_t i_step,
-                             std::int64_t n) {
-                           if (i_step == 0)
-                             std::fill_n(dst + o, n, in[i]);
-                           else
-                             std::copy_n(in + i, n, dst + o);
-                         });
+    const std::int64_t rows = detail::row_count(shape), row_length = shape.empty() ? 1 : shape.back();
+    const auto copy_row = [&](std::int64_t o, std::int64_t, std::int64_t, std::int64_t i, std::int64_t i_step,
+                              std::int64_t n) {
+      if (i_step == 0)
+        std::fill_n(dst + o, n, in[i]);
+      else
+        std::copy_n(in + i, n, dst + o);
+    };
+    parallel_for(0, rows, std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(row_length, 1)),
+                 [&](std::int64_t first, std::int64_t last) {
+                   detail::for_each_row_range(shape, s_out, s_in, first, last, copy_row);
+                 });
   });
   if (should_record({&t}))
     record("ExpandBackward", out, {&t}, [in_shape = t.shape()](const Tensor& g) { return Grads{sum_to(g, in_shape)}; });

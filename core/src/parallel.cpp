@@ -4,6 +4,9 @@
 #include "xgrad/parallel.hpp"
 
 #include <omp.h>
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -39,6 +42,25 @@ void set_num_threads(int n) {
 }
 
 int get_num_threads() { return thread_setting().load(std::memory_order_relaxed); }
+
+bool set_flush_denormal(bool enabled) {
+#if defined(__SSE__) || defined(__x86_64__)
+  constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
+  const auto apply = [enabled] {
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(enabled ? csr | kFlushToZero | kDenormalsAreZero : csr & ~(kFlushToZero | kDenormalsAreZero));
+  };
+  apply();
+  const int threads = get_num_threads();
+  // Every thread of the pool sets its own register (threads started later copy the caller's).
+#pragma omp parallel num_threads(threads)
+  apply();
+  return true;
+#else
+  (void)enabled;
+  return false;
+#endif
+}
 
 namespace detail {
 

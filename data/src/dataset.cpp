@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -11,6 +12,7 @@
 #include "tensor_bytes.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/factories.hpp"
+#include "xgrad/parallel.hpp"
 
 namespace xgrad::data {
 
@@ -31,10 +33,14 @@ Tensor gather_rows(const Tensor& t, std::span<const std::int64_t> indices) {
   if (row_bytes == 0) return out;
   const std::byte* src = detail::tensor_bytes(t);
   std::byte* dst = detail::tensor_bytes(out);
-  for (std::size_t i = 0; i < indices.size(); ++i) {
-    check_index("TensorDataset", indices[i], rows);
-    std::memcpy(dst + i * row_bytes, src + static_cast<std::size_t>(indices[i]) * row_bytes, row_bytes);
-  }
+  for (const std::int64_t i : indices) check_index("TensorDataset", i, rows);
+  // A batch of rows copied on the pool: 128 Fashion-MNIST images are 400 KB.
+  const auto count = static_cast<std::int64_t>(indices.size());
+  const auto grain = std::max<std::int64_t>(1, (std::int64_t{64} << 10) / static_cast<std::int64_t>(row_bytes));
+  parallel_for(0, count, grain, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t i = first; i < last; ++i)
+      std::memcpy(dst + i * row_bytes, src + static_cast<std::size_t>(indices[i]) * row_bytes, row_bytes);
+  });
   return out;
 }
 

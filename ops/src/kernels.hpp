@@ -85,7 +85,10 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   }
   const auto sa = detail::broadcast_strides(a.shape(), shape);
   const auto sb = detail::broadcast_strides(b.shape(), shape);
-  detail::for_each_row(shape, sa, sb,
+  const std::int64_t rows = detail::row_count(shape), row_length = shape.empty() ? 1 : shape.back();
+  parallel_for(0, rows, std::max<std::int64_t>(1, grain / std::max<std::int64_t>(row_length, 1)),
+               [&](std::int64_t first, std::int64_t last) {
+  detail::for_each_row_range(shape, sa, sb, first, last,
                        [&](std::int64_t o, std::int64_t i, std::int64_t si, std::int64_t j, std::int64_t sj,
                            std::int64_t len) {
                          if (si == 1 && sj == 1)
@@ -97,6 +100,7 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
                          else
                            for (std::int64_t k = 0; k < len; ++k) dst[o + k] = f(x[i + k * si], y[j + k * sj]);
                        });
+               });
 }
 
 // Converts without recording (the op that calls this records its own backward).

@@ -8,6 +8,7 @@
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/autocast.hpp"
 #include "xgrad/factories.hpp"
+#include "xgrad/grad_mode.hpp"
 #include "xgrad/linalg.hpp"
 #include "xgrad/reduce.hpp"
 #include "xgrad/shape_ops.hpp"
@@ -29,18 +30,33 @@ struct Precision {
   Dtype input, output;
 };
 
-// float32 operands under autocast read as bfloat16 and give float32; bfloat16 operands give
-// bfloat16 (rounded from the float32 accumulator, as torch); float32/float64 stay as they are.
+// An autocast product reads its operands as bfloat16 and gives float32, whatever they are (the
+// entry points switch it on only for float32 operands; the backward passes it on). Otherwise the
+// promoted dtype is both: bfloat16 operands give bfloat16, rounded from float32 sums as in torch.
 Precision product_precision(Dtype promoted, bool autocast) {
-  if (promoted == kFloat32 && autocast) return {kBFloat16, kFloat32};
+  if (autocast) return {kBFloat16, kFloat32};
   return {promoted, promoted};
 }
+
+// Whether a product of operands of these dtypes runs as autocast on this thread now.
+bool autocast_applies(Dtype a, Dtype b) { return is_autocast_enabled() && promote_types(a, b) == kFloat32; }
 
 // gemm writes float32 for bfloat16 inputs: the buffer it writes into, converted afterwards.
 Tensor gemm_output(const Shape& shape, const Precision& p) {
   return make_tensor(shape, p.input == kBFloat16 ? kFloat32 : p.output);
 }
 Tensor finish_output(Tensor out, const Precision& p) { return out.dtype() == p.output ? out : out.to(p.output); }
+
+// An operand as an autocast backward reads it: the bfloat16 copy the forward made (a snapshot,
+// after `saved.get()` has checked the original was not changed since) when no graph is being
+// built, else the original, so a double backward differentiates through it.
+Tensor autocast_operand(const SavedTensor& saved, const Tensor& bf16_copy) {
+  const Tensor& original = saved.get();
+  return bf16_copy.defined() && !GradModeFast::enabled() ? bf16_copy : original;
+}
+Tensor autocast_grad(const Tensor& g, bool autocast) {
+  return autocast && !GradModeFast::enabled() ? kernels::cast_raw(g, kBFloat16) : g;
+}
 
 [[noreturn]] void throw_mismatch(const char* op, const Tensor& a, const Tensor& b, std::int64_t ka, std::int64_t kb) {
   throw Error(fmt::format("{}: shapes {} and {} cannot be multiplied ({} != {})", op, shape_str(a.shape()),
@@ -75,36 +91,49 @@ Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, b
 
 Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched, bool autocast);
 
-Grads product_backward(const Tensor& g, const SavedTensor& sa, const SavedTensor& sb, bool ta, bool tb, bool batched,
-                       bool autocast) {
+// The saved operands of a product: the originals, and under autocast their bfloat16 copies.
+struct ProductSaved {
+  SavedTensor a, b;
+  Tensor a_bf16, b_bf16;
+};
+
+Grads product_backward(const Tensor& g_in, const ProductSaved& s, bool ta, bool tb, bool batched, bool autocast) {
+  const Tensor g = autocast_grad(g_in, autocast);  // converted once for both products
   Tensor ga, gb;
-  if (sb.defined()) {
-    const Tensor& b = sb.get();
+  if (s.b.defined()) {
+    const Tensor b = autocast_operand(s.b, s.b_bf16);
     ga = ta ? product("mm", b, g, tb, true, batched, autocast) : product("mm", g, b, false, !tb, batched, autocast);
   }
-  if (sa.defined()) {
-    const Tensor& a = sa.get();
+  if (s.a.defined()) {
+    const Tensor a = autocast_operand(s.a, s.a_bf16);
     gb = tb ? product("mm", g, a, true, ta, batched, autocast) : product("mm", a, g, !ta, false, batched, autocast);
   }
   return Grads{ga, gb};
 }
 
 Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched, bool autocast) {
-  Tensor out = batched_product(op, a, b, ta, tb, batched, autocast);
+  // Under autocast the bfloat16 copies are made once: the forward reads them and keeps them for the
+  // backward (as torch's autocast saves its casts).
+  const Tensor a_bf16 = autocast ? kernels::cast_raw(a, kBFloat16) : Tensor();
+  const Tensor b_bf16 = autocast ? kernels::cast_raw(b, kBFloat16) : Tensor();
+  Tensor out = batched_product(op, autocast ? a_bf16 : a, autocast ? b_bf16 : b, ta, tb, batched, autocast);
   if (should_record({&a, &b})) {
     // Each input's gradient needs only the other input.
-    SavedTensor sa = save_if(a, b.requires_grad());
-    SavedTensor sb = save_if(b, a.requires_grad());
-    record(batched ? "BmmBackward" : "MmBackward", out, {&a, &b}, [sa, sb, ta, tb, batched, autocast](const Tensor& g) {
-      return product_backward(g, sa, sb, ta, tb, batched, autocast);
-    });
+    ProductSaved saved{save_if(a, b.requires_grad()), save_if(b, a.requires_grad()),
+                       b.requires_grad() ? a_bf16 : Tensor(), a.requires_grad() ? b_bf16 : Tensor()};
+    record(batched ? "BmmBackward" : "MmBackward", out, {&a, &b},
+           [saved = std::move(saved), ta, tb, batched, autocast](const Tensor& g) {
+             return product_backward(g, saved, ta, tb, batched, autocast);
+           });
   }
   return out;
 }
 
 // The public entry points read this thread's autocast state once, when the forward runs.
 Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched) {
-  return product(op, a, b, ta, tb, batched, is_autocast_enabled());
+  if (a.defined() && b.defined() && autocast_applies(a.dtype(), b.dtype()))
+    return product(op, a, b, ta, tb, batched, true);
+  return product(op, a, b, ta, tb, batched, false);
 }
 
 }  // namespace
@@ -155,7 +184,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     out_shape.back() = weight.size(0);
     return reshape(linear(reshape(x, {-1, x.size(-1)}), weight, bias), out_shape);
   }
-  const bool autocast = is_autocast_enabled();
+  const bool autocast = autocast_applies(x.dtype(), weight.dtype());
   const Precision p = product_precision(matmul_dtype("linear", x, weight), autocast);
   const Tensor xs = kernels::cast_raw(x, p.input), ws = kernels::cast_raw(weight, p.input);
   const std::int64_t rows = x.size(0), in = x.size(1), out_features = weight.size(0);
@@ -171,13 +200,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   kernels::gemm(p.input, g);
   out = finish_output(std::move(out), p);
   if (should_record({&x, &weight, &bias})) {
-    SavedTensor sx = save_if(x, weight.requires_grad());
-    SavedTensor sw = save_if(weight, x.requires_grad());
-    record("LinearBackward", out, {&x, &weight, &bias}, [sx, sw, has_bias = bias.defined(), autocast](const Tensor& g) {
-      return Grads{sw.defined() ? product("mm", g, sw.get(), false, false, false, autocast) : Tensor(),
-                   sx.defined() ? product("mm", g, sx.get(), true, false, false, autocast) : Tensor(),
-                   has_bias ? sum(g, {0}) : Tensor()};
-    });
+    ProductSaved saved{save_if(x, weight.requires_grad()), save_if(weight, x.requires_grad()),
+                       autocast && weight.requires_grad() ? xs : Tensor(), autocast && x.requires_grad() ? ws : Tensor()};
+    record("LinearBackward", out, {&x, &weight, &bias},
+           [saved = std::move(saved), has_bias = bias.defined(), autocast](const Tensor& g_in) {
+             const Tensor g = autocast_grad(g_in, autocast);
+             Tensor gx, gw;
+             if (saved.b.defined()) gx = product("mm", g, autocast_operand(saved.b, saved.b_bf16), false, false, false, autocast);
+             if (saved.a.defined()) gw = product("mm", g, autocast_operand(saved.a, saved.a_bf16), true, false, false, autocast);
+             return Grads{gx, gw, has_bias ? sum(g_in, {0}) : Tensor()};
+           });
   }
   return out;
 }

@@ -21,23 +21,27 @@ inline std::vector<std::int64_t> broadcast_strides(const Shape& in, const Shape&
   return strides;
 }
 
-// Calls row(out_offset, a_offset, a_step, b_offset, b_step, length) for each innermost row of `out`.
+// Calls row(out_offset, a_offset, a_step, b_offset, b_step, length) for the innermost rows
+// [first, last) of `out` (rows counted in row-major order); a range starts mid-tensor by turning
+// its first row number into an index, so ranges can go to different threads.
 template <class RowFn>
-void for_each_row(const Shape& out, const std::vector<std::int64_t>& sa, const std::vector<std::int64_t>& sb,
-                  RowFn&& row) {
+void for_each_row_range(const Shape& out, const std::vector<std::int64_t>& sa, const std::vector<std::int64_t>& sb,
+                        std::int64_t first, std::int64_t last, RowFn&& row) {
   const std::size_t nd = out.size();
   if (nd == 0) {
-    row(0, 0, 0, 0, 0, 1);
+    if (first == 0 && last > 0) row(0, 0, 0, 0, 0, 1);
     return;
   }
   const std::int64_t inner = out[nd - 1];
-  std::int64_t total = 1;
-  for (auto d : out) total *= d;
-  if (total == 0) return;
-  const std::int64_t rows = total / inner;
   std::vector<std::int64_t> index(nd, 0);
   std::int64_t a = 0, b = 0;
-  for (std::int64_t r = 0; r < rows; ++r) {
+  for (std::int64_t rest = first, d = static_cast<std::int64_t>(nd) - 2; d >= 0; --d) {
+    index[d] = rest % out[d];
+    rest /= out[d];
+    a += index[d] * sa[d];
+    b += index[d] * sb[d];
+  }
+  for (std::int64_t r = first; r < last; ++r) {
     row(r * inner, a, sa[nd - 1], b, sb[nd - 1], inner);
     for (std::size_t d = nd - 1; d-- > 0;) {
       a += sa[d];
@@ -48,6 +52,21 @@ void for_each_row(const Shape& out, const std::vector<std::int64_t>& sa, const s
       index[d] = 0;
     }
   }
+}
+
+// The number of innermost rows of `out` (0 for an empty tensor; a 0-d tensor is one row of one).
+inline std::int64_t row_count(const Shape& out) {
+  if (out.empty()) return 1;
+  std::int64_t total = 1;
+  for (auto d : out) total *= d;
+  return total == 0 ? 0 : total / out.back();
+}
+
+// Every innermost row of `out`, in order, on the calling thread.
+template <class RowFn>
+void for_each_row(const Shape& out, const std::vector<std::int64_t>& sa, const std::vector<std::int64_t>& sb,
+                  RowFn&& row) {
+  for_each_row_range(out, sa, sb, 0, row_count(out), row);
 }
 
 }  // namespace xgrad::detail
