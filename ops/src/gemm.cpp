@@ -24,12 +24,16 @@ namespace xgrad::kernels {
 namespace {
 
 // The tiles trade one core's speed for the pool's: each tile packs its own panels of A and B, so
-// small tiles lose up to 30% on one core (measured at the MLP benchmarks' shapes: a 128 x 256 tile
-// of a 256 x 1024 x 1024 product runs 14% slower than the whole product, a 256 x 512 tile 6%).
-// A tile gets at least this much work (about 40 µs on one core) ...
-constexpr std::int64_t kMinTileFlops = std::int64_t{1} << 23;
-// ... and at least this many rows and columns, unless the product itself is smaller.
-constexpr std::int64_t kMinTileRows = 128, kMinTileCols = 256;
+// small tiles lose speed on one core. Measured at the MLP benchmarks' shapes on one core: float32
+// tiles of 128 x 256 of a 256 x 1024 x 1024 product run 14% slower than the whole product and
+// 256 x 512 tiles 6%; bfloat16 (AMX) kernels are three times faster, so packing weighs three times
+// more: 256 x 512 tiles of a 1024 x 1024 x 256 product ran 40% slower. A tile therefore gets at
+// least this much work and this many rows and columns, unless the product itself is smaller.
+struct TileLimits {
+  std::int64_t min_flops, min_rows, min_cols;
+};
+constexpr TileLimits kFloatTiles{std::int64_t{1} << 23, 128, 256};      // ~40 µs of float32 work
+constexpr TileLimits kBFloat16Tiles{std::int64_t{1} << 25, 256, 512};   // ~50 µs of AMX work
 // More tiles than this only adds packing; 16 keep a 16-core machine busy on the larger products.
 constexpr std::int64_t kMaxTiles = 16;
 
@@ -42,13 +46,13 @@ std::int64_t round_up(std::int64_t x, std::int64_t to) { return (x + to - 1) / t
 
 // Halves the longer side of the tile (square tiles pack the least per flop) until there are enough
 // tiles for the work; rows stay multiples of 16 and columns of 64 (whole vector registers).
-Tiling choose_tiling(std::int64_t m, std::int64_t n, std::int64_t k) {
+Tiling choose_tiling(std::int64_t m, std::int64_t n, std::int64_t k, const TileLimits& limits) {
   const std::int64_t flops = 2 * m * n * k;
-  const std::int64_t wanted = std::clamp<std::int64_t>(flops / kMinTileFlops, 1, kMaxTiles);
+  const std::int64_t wanted = std::clamp<std::int64_t>(flops / limits.min_flops, 1, kMaxTiles);
   std::int64_t tm = m, tn = n;
   auto count = [&] { return ((m + tm - 1) / tm) * ((n + tn - 1) / tn); };
   while (count() < wanted) {
-    const bool can_split_n = tn >= 2 * kMinTileCols, can_split_m = tm >= 2 * kMinTileRows;
+    const bool can_split_n = tn >= 2 * limits.min_cols, can_split_m = tm >= 2 * limits.min_rows;
     if (can_split_n && (tn >= tm || !can_split_m))
       tn = round_up(tn / 2, 64);
     else if (can_split_m)
@@ -195,7 +199,8 @@ void gemm(Dtype input, const GemmArgs& args, std::int64_t batch, std::int64_t st
     throw Error(fmt::format("gemm: no matrix product for {} inputs", dtype_name(input)));
   if (args.m == 0 || args.n == 0 || batch == 0) return;
   const std::size_t in_size = element_size(input), out_size = input == kFloat64 ? 8 : 4;
-  const Tiling tiling = choose_tiling(args.m, args.n, args.k);
+  const TileLimits& limits = input == kBFloat16 ? kBFloat16Tiles : kFloatTiles;
+  const Tiling tiling = choose_tiling(args.m, args.n, args.k, limits);
   const std::int64_t tiles = tiling.count();
   auto run_tile = [&](std::int64_t block) {
     const std::int64_t b = block / tiles, tile = block % tiles;
@@ -240,12 +245,18 @@ void gemm(Dtype input, const GemmArgs& args, std::int64_t batch, std::int64_t st
       if (!failed.exchange(true)) failure = std::current_exception();
     }
   };
-  if (blocks == 1 || flops < 2 * kMinTileFlops || detail::in_parallel_region()) {
+  if (blocks == 1 || flops < 2 * limits.min_flops || detail::in_parallel_region()) {
     const SingleThreadScope one_thread;
     for (std::int64_t block = 0; block < blocks; ++block) guarded_tile(block);
   } else {
     detail::prepare_threads();
-    detail::parallel_blocks(blocks, flops, kMinTileFlops, guarded_tile);
+    // A tile that the pool runs on the calling thread outside a region must not let oneDNN start
+    // threads of its own either.
+    detail::parallel_blocks(blocks, flops, limits.min_flops, [&](std::int64_t block) {
+      if (detail::in_parallel_region()) return guarded_tile(block);
+      const SingleThreadScope one_thread;
+      guarded_tile(block);
+    });
   }
   if (failure) std::rethrow_exception(failure);
 }
