@@ -51,6 +51,27 @@ TEST_CASE("README: gradcheck") {
   CHECK_MESSAGE(result, result.message());
 }
 
+TEST_CASE("README: threads, autocast, flush denormal") {
+  const int saved_threads = xg::get_num_threads();
+  xg::set_num_threads(2);
+  xg::nn::Sequential net(xg::nn::Linear(20, 16), xg::nn::ReLU(), xg::nn::Linear(16, 3));
+  const auto x = xg::randn({8, 20});
+  const auto y = xg::randint(0, 3, {8});
+  xg::Tensor logits;
+  {
+    xg::AutocastGuard autocast(xg::kBFloat16);
+    logits = net->forward(x);
+  }
+  CHECK(logits.dtype() == xg::kFloat32);
+  auto loss = xg::nn::functional::cross_entropy(logits, y);
+  loss.backward();
+  for (const auto& p : net->parameters()) CHECK(p.grad().dtype() == xg::kFloat32);
+  CHECK(xg::set_flush_denormal(true));
+  xg::set_flush_denormal(false);
+  xg::set_num_threads(saved_threads);
+  CHECK(xg::get_num_threads() == saved_threads);
+}
+
 TEST_CASE("DESIGN.md 5: a user's Module, Adam, cross-entropy, save") {
   Net net;
   CHECK(net.named_parameters().front().first == "fc1.weight");

@@ -47,19 +47,31 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
     optim::detail::dispatch_floating(g.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* x = g.data_ptr<T>();
-      const std::int64_t n = g.numel();
-      if (inf_norm) {
-        for (std::int64_t i = 0; i < n; ++i) {
-          const double a = std::abs(static_cast<double>(x[i]));
-          saw_nan |= std::isnan(a);
-          acc = std::max(acc, a);
+      // Each fixed block of the gradient gives its part of the norm on some thread; the parts are
+      // then combined in block order, so the total is the same on any number of threads.
+      const auto part = [&](std::int64_t begin, std::int64_t end) {
+        double block = 0.0;
+        if (inf_norm) {
+          for (std::int64_t i = begin; i < end; ++i) {
+            const double a = std::abs(static_cast<double>(x[i]));
+            block = std::isnan(a) || a > block ? a : block;
+          }
+        } else if (norm_type == 2.0) {
+          for (std::int64_t i = begin; i < end; ++i) block += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+        } else if (norm_type == 1.0) {
+          for (std::int64_t i = begin; i < end; ++i) block += std::abs(static_cast<double>(x[i]));
+        } else {
+          for (std::int64_t i = begin; i < end; ++i) block += std::pow(std::abs(static_cast<double>(x[i])), norm_type);
         }
-      } else if (norm_type == 2.0) {
-        for (std::int64_t i = 0; i < n; ++i) acc += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-      } else if (norm_type == 1.0) {
-        for (std::int64_t i = 0; i < n; ++i) acc += std::abs(static_cast<double>(x[i]));
-      } else {
-        for (std::int64_t i = 0; i < n; ++i) acc += std::pow(std::abs(static_cast<double>(x[i])), norm_type);
+        return block;
+      };
+      for (const double block : optim::detail::block_parts(g.numel(), part)) {
+        if (inf_norm) {
+          saw_nan |= std::isnan(block);
+          acc = std::max(acc, block);
+        } else {
+          acc += block;
+        }
       }
     });
   }
@@ -79,7 +91,9 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
       using T = decltype(tag);
       T* x = g.data_ptr<T>();
       const T c = static_cast<T>(clamped);
-      for (std::int64_t i = 0, n_ = g.numel(); i < n_; ++i) x[i] *= c;
+      optim::detail::for_each_range(g.numel(), [&](std::int64_t first, std::int64_t count) {
+        for (std::int64_t i = first; i < first + count; ++i) x[i] *= c;
+      });
     });
     mark_changed(g);
   }
@@ -97,7 +111,9 @@ void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) 
       using T = decltype(tag);
       T* x = g.data_ptr<T>();
       const T hi = static_cast<T>(clip_value), lo = -hi;
-      for (std::int64_t i = 0, n_ = g.numel(); i < n_; ++i) x[i] = std::min(std::max(x[i], lo), hi);
+      optim::detail::for_each_range(g.numel(), [&](std::int64_t first, std::int64_t count) {
+        for (std::int64_t i = first; i < first + count; ++i) x[i] = std::min(std::max(x[i], lo), hi);
+      });
     });
     mark_changed(g);
   }

@@ -1,6 +1,8 @@
 // Small helpers shared by the optimizers' update loops.
 #pragma once
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -34,6 +36,19 @@ void for_each_range(std::int64_t n, F&& update) {
   constexpr std::int64_t kGrain = 16384;  // an update reads and writes four or five arrays
   parallel_for(0, n, kGrain, [&](std::int64_t begin, std::int64_t end) { update(begin, end - begin); });
 }
+// part(begin, end) of each block of 4096 of [0, n), computed on the pool, returned in block order:
+// a caller that combines them in that order gets the same result on any number of threads.
+template <class F>
+std::vector<double> block_parts(std::int64_t n, F&& part) {
+  constexpr std::int64_t kBlock = 4096;
+  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> parts(static_cast<std::size_t>(blocks));
+  parallel_for(0, blocks, 8, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t b = first; b < last; ++b) parts[b] = part(b * kBlock, std::min(n, (b + 1) * kBlock));
+  });
+  return parts;
+}
+
 template <class T>
 T* offset(T* p, std::int64_t by) {
   return p ? p + by : nullptr;
