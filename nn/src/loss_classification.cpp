@@ -4,8 +4,10 @@
 // with p = softmax(x), m_i = 0 for ignored rows. The backward is a raw loop in plain backward and
 // the same formula in differentiable ops under create_graph. nll_loss and probability targets are
 // compositions (gather, log_softmax) and need no backward of their own.
+#include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <vector>
 
 #include "loss_common.hpp"
 #include "xgrad/arithmetic.hpp"
@@ -13,6 +15,7 @@
 #include "xgrad/elementwise.hpp"
 #include "xgrad/indexing.hpp"
 #include "xgrad/nn/functional.hpp"
+#include "xgrad/parallel.hpp"
 #include "xgrad/shape_ops.hpp"
 
 namespace xgrad::nn {
@@ -157,13 +160,16 @@ Tensor cross_entropy_rows(const Tensor& x, const Tensor& target, const Tensor& w
       const T* w = weight.defined() ? weight.data_ptr<T>() : nullptr;
       T* out = losses.data_ptr<T>();
       T* p = probs.data_ptr<T>();
-      for (std::int64_t i = 0; i < rows; ++i) {
+      // Rows are independent and go to the pool in ranges; their weights are summed afterwards in
+      // row order, so the mean's denominator has the same bits on any number of threads.
+      std::vector<double> row_weight(static_cast<std::size_t>(rows), 0.0);
+      const auto one_row = [&](std::int64_t i) {
         const T* row = in + i * classes;
         T* prow = p + i * classes;
         if (y[i] == ignore_index) {
           out[i] = 0;
           std::fill_n(prow, classes, T(0));
-          continue;
+          return;
         }
         T m = row[0];
         for (std::int64_t c = 1; c < classes; ++c) m = std::max(m, row[c]);
@@ -181,8 +187,13 @@ Tensor cross_entropy_rows(const Tensor& x, const Tensor& target, const Tensor& w
           loss += eps / static_cast<double>(classes) * smooth;
         }
         out[i] = static_cast<T>(loss);
-        total_weight += wy;
-      }
+        row_weight[i] = wy;
+      };
+      parallel_for(0, rows, std::max<std::int64_t>(1, 4096 / std::max<std::int64_t>(classes, 1)),
+                   [&](std::int64_t first, std::int64_t last) {
+                     for (std::int64_t i = first; i < last; ++i) one_row(i);
+                   });
+      for (const double wy : row_weight) total_weight += wy;
     }
   });
   if (should_record({&x})) {
