@@ -193,8 +193,8 @@ TEST_CASE("bfloat16: conversions round to nearest even, print, and other ops ask
   CHECK(xg::promote_types(xg::kBFloat16, xg::kInt64) == xg::kBFloat16);
   CHECK(xg::tensor({2, 3}, {2}, xg::kInt64).to(xg::kBFloat16).to(xg::kInt64).to_vector() == std::vector<double>{2, 3});
   CHECK_THROWS_WITH_AS(xg::exp(h), doctest::Contains("bfloat16: this op has no bfloat16 kernel"), xg::Error);
-  CHECK_THROWS_WITH_AS(xg::AutocastGuard(xg::kFloat64), "AutocastGuard: CPU autocast supports bfloat16 only, got float64",
-                       xg::Error);
+  CHECK_THROWS_WITH_AS([] { xg::AutocastGuard guard(xg::kFloat64); }(),
+                       "AutocastGuard: CPU autocast supports bfloat16 only, got float64", xg::Error);
 }
 
 TEST_CASE("autocast: bfloat16 products with float32 accumulation, float32 results and gradients") {
