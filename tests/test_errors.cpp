@@ -314,3 +314,46 @@ TEST_CASE("regressions from fuzzing: what used to escape as another exception or
   // A header number beyond double's range made nlohmann throw out_of_range, not parse_error.
   CHECK_THROWS_AS(xg::nn::load(dir.file("big.st", safetensors_bytes("{\"a\": -1e400}", ""))), xg::Error);
 }
+
+TEST_CASE("linalg: singular, non-square, mismatched and wrong-dtype inputs get clear errors") {
+  namespace L = xg::linalg;
+  const auto f64 = [](std::vector<double> v, xg::Shape s) { return xg::tensor(v, s, xg::kFloat64); };
+  // Batch element 1 is singular (two equal rows); element 0 is fine.
+  const auto singular = f64({2, 0, 0, 2, 1, 2, 1, 2}, {2, 2, 2});
+  const auto not_pd = f64({4, 0, 0, 4, 1, 2, 2, 1}, {2, 2, 2});  // element 1 has eigenvalues 3 and -1
+  const auto lower_zero_diag = f64({1, 0, 5, 0}, {2, 2});
+  const auto eye2 = xg::eye(2, xg::kFloat64);
+  const std::vector<Misuse> table = {
+      {"inv singular", [&] { L::inv(singular); }, {"linalg.inv", "[2, 2, 2]", "batch index 1", "singular"}},
+      {"solve singular", [&] { L::solve(singular, xg::ones({2, 2, 1}, xg::kFloat64)); },
+       {"linalg.solve", "[2, 2, 2]", "batch index 1", "singular"}},
+      {"cholesky not positive-definite", [&] { L::cholesky(not_pd); },
+       {"linalg.cholesky", "[2, 2, 2]", "batch index 1", "not positive-definite", "order 2"}},
+      {"solve_triangular zero diagonal", [&] { L::solve_triangular(lower_zero_diag, eye2, false); },
+       {"linalg.solve_triangular", "[2, 2]", "batch index 0", "diagonal element 2"}},
+      {"slogdet backward singular",
+       [&] {
+         auto a = singular.clone().requires_grad_();
+         std::get<1>(L::slogdet(a)).sum().backward();
+       },
+       {"linalg.slogdet (backward)", "batch index 1", "singular"}},
+      {"inv non-square", [] { L::inv(xg::zeros({2, 3}, xg::kFloat64)); }, {"linalg.inv", "square", "[2, 3]"}},
+      {"det 1-D", [] { L::det(xg::zeros({3}, xg::kFloat64)); }, {"linalg.det", "at least 2 dimensions", "[3]"}},
+      {"slogdet non-square", [] { L::slogdet(xg::zeros({3, 2})); }, {"linalg.slogdet", "square", "[3, 2]"}},
+      {"cholesky non-square", [] { L::cholesky(xg::zeros({1, 2, 3})); }, {"linalg.cholesky", "[1, 2, 3]"}},
+      {"solve rows", [&] { L::solve(eye2, xg::zeros({3, 1}, xg::kFloat64)); },
+       {"linalg.solve", "[2, 2]", "[3, 1]", "3 rows"}},
+      {"solve batch", [&] { L::solve(xg::zeros({2, 2, 2}, xg::kFloat64), xg::zeros({3, 2, 1}, xg::kFloat64)); },
+       {"linalg.solve", "[2]", "[3]"}},
+      {"solve dtypes", [&] { L::solve(eye2, xg::zeros({2, 1})); }, {"linalg.solve", "float64", "float32"}},
+      {"solve_triangular rows", [&] { L::solve_triangular(eye2, xg::zeros({3, 1}, xg::kFloat64), true); },
+       {"linalg.solve_triangular", "[3, 1]"}},
+      {"cholesky_solve rows", [&] { xg::cholesky_solve(xg::zeros({3, 1}, xg::kFloat64), eye2); },
+       {"cholesky_solve", "[2, 2]", "[3, 1]"}},
+      {"cholesky_solve non-square L", [] { xg::cholesky_solve(xg::zeros({2, 1}), xg::zeros({2, 3})); },
+       {"cholesky_solve", "L", "[2, 3]"}},
+      {"inv int64", [] { L::inv(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.inv", "int64"}},
+      {"cholesky int64", [] { L::cholesky(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.cholesky", "int64"}},
+  };
+  for (const auto& m : table) expect_error(m);
+}

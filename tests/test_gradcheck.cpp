@@ -142,6 +142,37 @@ TEST_CASE("gradcheck: linear algebra") {
   check("t and transpose", [](const Inputs& x) { return x[0].t() * xg::transpose(x[1], 0, 1); }, {rnd({3, 2}), rnd({3, 2})});
 }
 
+TEST_CASE("gradcheck: xgrad::linalg") {
+  xg::manual_seed(9);
+  namespace L = xg::linalg;
+  // Well-conditioned inputs: random entries in [-1, 1] plus 3 on the diagonal.
+  auto well = [](xg::Shape shape) {
+    return (xg::rand(shape, xg::kFloat64) * 2.0 - 1.0 + 3.0 * xg::eye(shape.back(), xg::kFloat64)).requires_grad_();
+  };
+  auto spd = [](const xg::Tensor& x) {  // symmetric positive-definite, built differentiably from x
+    return xg::matmul(x, xg::transpose(x, -2, -1)) + 3.0 * xg::eye(x.size(-1), xg::kFloat64);
+  };
+  check("linalg.solve batched", [](const Inputs& x) { return L::solve(x[0], x[1]); }, {well({2, 3, 3}), rnd({2, 3, 2})});
+  check("linalg.solve broadcast, vector, right",
+        [](const Inputs& x) { return L::solve(x[0], x[1]).sum() * L::solve(x[0], x[2], false); },
+        {well({3, 3}), rnd({3}), rnd({2, 3})});
+  check("linalg.inv", [](const Inputs& x) { return L::inv(x[0]); }, {well({2, 3, 3})});
+  check("linalg.slogdet", [](const Inputs& x) { return std::get<1>(L::slogdet(x[0])); }, {-well({2, 3, 3})});
+  check("linalg.det", [](const Inputs& x) { return L::det(x[0]); }, {-well({3, 3})});
+  check("linalg.cholesky", [spd](const Inputs& x) { return L::cholesky(spd(x[0])); }, {rnd({2, 3, 3})});
+  check("linalg.cholesky upper", [spd](const Inputs& x) { return L::cholesky(spd(x[0]), true); }, {rnd({3, 3})});
+  for (bool upper : {false, true})
+    for (bool left : {false, true})
+      for (bool unit : {false, true})
+        check(fmt::format("linalg.solve_triangular upper={} left={} unit={}", upper, left, unit),
+              [upper, left, unit](const Inputs& x) { return L::solve_triangular(x[0], x[1], upper, left, unit); },
+              {well({2, 3, 3}), rnd(left ? xg::Shape{2, 3, 2} : xg::Shape{2, 2, 3})});
+  check("cholesky_solve", [spd](const Inputs& x) { return xg::cholesky_solve(x[1], L::cholesky(spd(x[0]))); },
+        {rnd({2, 3, 3}), rnd({2, 3, 2})});
+  check("cholesky_solve of a factor", [](const Inputs& x) { return xg::cholesky_solve(x[1], x[0], true); },
+        {well({3, 3}), rnd({3, 2})});
+}
+
 TEST_CASE("gradcheck: shape ops") {
   xg::manual_seed(6);
   check("reshape/view/flatten", [](const Inputs& x) { return xg::flatten(xg::view(xg::reshape(x[0], {3, -1}), {2, 6}), 0); }, {rnd({4, 3})});

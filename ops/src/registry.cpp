@@ -20,6 +20,8 @@ const std::vector<std::string>& registered_backward_names() {
       "SumBackward", "MaxBackward", "MinBackward",
       // linear algebra
       "MmBackward", "BmmBackward", "LinearBackward",
+      // xgrad::linalg (linalg_solve.cpp)
+      "LinalgSolveBackward", "LinalgSolveTriangularBackward", "LinalgCholeskyBackward", "LinalgSlogdetBackward",
       // shape
       "ViewBackward", "SqueezeBackward", "UnsqueezeBackward", "PermuteBackward", "CatBackward", "NarrowBackward",
       // indexing

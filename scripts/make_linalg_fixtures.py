@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Writes tests/fixtures/functional.json and tests/fixtures/linalg.json: torch 1.13's values for
+xgrad's torch.autograd.functional and torch.linalg tests.
+
+Run with the Debian torch (python3-torch) from anywhere:
+    /usr/bin/python3 scripts/make_linalg_fixtures.py
+Everything is float64 on small fixed inputs drawn from a seeded numpy generator. The test functions
+below are written again, op for op, in tests/test_functional.cpp (keep the two in step). Floats are
+written with repr, so they round-trip exactly.
+"""
+import json
+import os
+
+import numpy as np
+import torch
+from torch.autograd import functional as F
+
+torch.set_default_dtype(torch.float64)
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "tests", "fixtures")
+rng = np.random.default_rng(20261130)
+
+
+def t(shape, lo=-1.0, hi=1.0):
+    return torch.tensor(rng.uniform(lo, hi, size=shape))
+
+
+def flat(x):
+    return {"shape": list(x.shape), "values": [float(v) for v in x.detach().reshape(-1).tolist()]}
+
+
+# ---- functional ---------------------------------------------------------------------------------
+
+W = t((3, 2))
+
+
+def vec_fn(x):  # [3] -> [3]
+    return torch.sin(x) * x.sum() + x ** 3
+
+
+def mat_fn(x):  # [2, 3] -> [2, 2]
+    return torch.tanh(x @ W)
+
+
+def scalar_fn(x):  # [4] -> scalar
+    return (x * x).sum() * torch.sin(x).sum() + torch.exp(0.5 * x).sum()
+
+
+def pair_fn(a, b):  # [2, 3], [3] -> [2]
+    return torch.tanh(a @ b) * (b * b).sum()
+
+
+def pair_scalar_fn(a, b):  # [2, 2], [2] -> scalar
+    return (a @ b).sum() ** 2 + torch.sin(a).sum() * (b ** 3).sum()
+
+
+def functional_fixtures():
+    out = {"W": flat(W), "single": [], "pair": []}
+    for name, fn, shape, scalar in [("vec", vec_fn, (3,), False), ("mat", mat_fn, (2, 3), False),
+                                    ("scalar", scalar_fn, (4,), True)]:
+        x = t(shape)
+        y = fn(x)
+        v, u = t(tuple(y.shape)), t(shape)
+        case = {"name": name, "x": flat(x), "v": flat(v), "u": flat(u), "y": flat(y),
+                "vjp": flat(F.vjp(fn, x, v)[1]), "jvp": flat(F.jvp(fn, x, u)[1]),
+                "jacobian": flat(F.jacobian(fn, x))}
+        if scalar:
+            case["hessian"] = flat(F.hessian(fn, x))
+            case["hvp"] = flat(F.hvp(fn, x, u)[1])
+            case["vhp"] = flat(F.vhp(fn, x, u)[1])
+            # Third order: d/dx sum(H(x)·u) through create_graph.
+            xr = x.clone().requires_grad_()
+            F.hvp(fn, xr, u, create_graph=True)[1].sum().backward()
+            case["hvp_grad"] = flat(xr.grad)
+        out["single"].append(case)
+    for name, fn, shapes, scalar in [("pair", pair_fn, [(2, 3), (3,)], False),
+                                     ("pair_scalar", pair_scalar_fn, [(2, 2), (2,)], True)]:
+        xs = tuple(t(s) for s in shapes)
+        y = fn(*xs)
+        v = t(tuple(y.shape))
+        us = tuple(t(s) for s in shapes)
+        case = {"name": name, "x": [flat(x) for x in xs], "v": flat(v), "u": [flat(u) for u in us], "y": flat(y),
+                "vjp": [flat(g) for g in F.vjp(fn, xs, v)[1]], "jvp": flat(F.jvp(fn, xs, us)[1]),
+                "jacobian": [flat(j) for j in F.jacobian(fn, xs)]}
+        if scalar:
+            case["hessian"] = [[flat(b) for b in row] for row in F.hessian(fn, xs)]
+            case["hvp"] = [flat(h) for h in F.hvp(fn, xs, us)[1]]
+            case["vhp"] = [flat(h) for h in F.vhp(fn, xs, us)[1]]
+        out["pair"].append(case)
+    return out
+
+
+# ---- linalg ---------------------------------------------------------------------------------------
+# Each case: named inputs, the op's outputs, and the gradient of sum_k <out_k, cot_k> for every
+# input (cotangents given for the differentiable outputs). tests/test_linalg.cpp maps the names to
+# the same calls.
+
+
+def spd(n, batch=()):
+    m = t(batch + (n, n))
+    return m @ m.transpose(-2, -1) + n * torch.eye(n)
+
+
+def well(n, batch=()):  # well-conditioned: random plus a dominant diagonal
+    return t(batch + (n, n)) + 3 * torch.eye(n)
+
+
+def nearly_singular(n):  # two almost parallel rows: condition number ~1e3
+    a = t((n, n))
+    a[1] = a[0] + 1e-3 * t((n,))
+    return a
+
+
+LINALG_CASES = {
+    "inv": (lambda A: [torch.linalg.inv(A)], lambda: [well(3, (2,))]),
+    "inv_nearly_singular": (lambda A: [torch.linalg.inv(A)], lambda: [nearly_singular(3)]),
+    "det": (lambda A: [torch.linalg.det(A)], lambda: [t((2, 3, 3))]),
+    "det_nearly_singular": (lambda A: [torch.linalg.det(A)], lambda: [nearly_singular(3)]),
+    "slogdet": (lambda A: [torch.linalg.slogdet(A)[1]], lambda: [t((3, 3, 3))]),
+    "slogdet_sign": (lambda A: [torch.linalg.slogdet(A)[0].detach()], lambda: [t((3, 3, 3))]),
+    "solve": (lambda A, B: [torch.linalg.solve(A, B)], lambda: [well(3, (2,)), t((2, 3, 2))]),
+    "solve_vector": (lambda A, B: [torch.linalg.solve(A, B)], lambda: [well(3), t((3,))]),
+    "solve_broadcast": (lambda A, B: [torch.linalg.solve(A, B)], lambda: [well(3), t((2, 3, 2))]),
+    "solve_right": (lambda A, B: [torch.linalg.solve(A, B, left=False)], lambda: [well(3, (2,)), t((2, 4, 3))]),
+    "solve_nearly_singular": (lambda A, B: [torch.linalg.solve(A, B)], lambda: [nearly_singular(3), t((3, 2))]),
+    "cholesky": (lambda A: [torch.linalg.cholesky(A)], lambda: [spd(3, (2,))]),
+    "cholesky_upper": (lambda A: [torch.linalg.cholesky(A, upper=True)], lambda: [spd(4)]),
+    "cholesky_of_product": (lambda M: [torch.linalg.cholesky(M @ M.transpose(-2, -1) + torch.eye(3))],
+                            lambda: [t((2, 3, 3))]),
+    "solve_triangular_upper": (lambda A, B: [torch.linalg.solve_triangular(A, B, upper=True)],
+                               lambda: [well(3, (2,)), t((2, 3, 2))]),
+    "solve_triangular_lower_right": (lambda A, B: [torch.linalg.solve_triangular(A, B, upper=False, left=False)],
+                                     lambda: [well(3), t((2, 3))]),
+    "solve_triangular_unit": (lambda A, B: [torch.linalg.solve_triangular(A, B, upper=False, unitriangular=True)],
+                              lambda: [t((3, 3)), t((3, 4))]),
+    # cholesky_solve's gradient for L differs from torch's off the triangle (torch treats L as a full
+    # matrix); through cholesky(A) both give the same gradient for A.
+    "cholesky_solve": (lambda A, B: [torch.cholesky_solve(B, torch.linalg.cholesky(A))],
+                       lambda: [spd(3, (2,)), t((2, 3, 2))]),
+    "cholesky_solve_upper": (lambda A, B: [torch.cholesky_solve(B, torch.linalg.cholesky(A, upper=True), upper=True)],
+                             lambda: [spd(3), t((3, 2))]),
+}
+
+
+def linalg_fixtures():
+    cases = []
+    for name, (fn, make) in LINALG_CASES.items():
+        inputs = [x.clone().requires_grad_() for x in make()]
+        outs = fn(*inputs)
+        cots = [t(tuple(o.shape)) for o in outs]
+        case = {"name": name, "inputs": [flat(x) for x in inputs], "outputs": [flat(o) for o in outs]}
+        if all(o.requires_grad for o in outs):
+            loss = sum((o * c).sum() for o, c in zip(outs, cots))
+            grads = torch.autograd.grad(loss, inputs)
+            case["cotangents"] = [flat(c) for c in cots]
+            case["grads"] = [flat(g) for g in grads]
+        cases.append(case)
+    return cases
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "functional.json"), "w") as f:
+        json.dump(functional_fixtures(), f, separators=(",", ":"))
+    with open(os.path.join(OUT, "linalg.json"), "w") as f:
+        json.dump(linalg_fixtures(), f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    main()
