@@ -139,7 +139,36 @@ LINALG_CASES = {
                        lambda: [spd(3, (2,)), t((2, 3, 2))]),
     "cholesky_solve_upper": (lambda A, B: [torch.cholesky_solve(B, torch.linalg.cholesky(A, upper=True), upper=True)],
                              lambda: [spd(3), t((3, 2))]),
+    # Decompositions through sign-invariant functions (eigen- and singular vectors have free signs).
+    "eigh": (lambda A: list(eigh_invariant(A)), lambda: [sym(t((2, 3, 3)))]),
+    "eigh_upper": (lambda A: list(eigh_invariant(A, "U")), lambda: [t((3, 3))]),
+    "qr_tall": (lambda A: list(qr_invariant(A)), lambda: [t((2, 4, 3))]),
+    "qr_square": (lambda A: list(qr_invariant(A)), lambda: [t((3, 3))]),
+    "qr_wide": (lambda A: list(qr_invariant(A)), lambda: [t((3, 5))]),
+    "svd_tall": (lambda A: list(svd_invariant(A)), lambda: [t((2, 4, 3))]),
+    "svd_wide": (lambda A: list(svd_invariant(A)), lambda: [t((3, 5))]),
+    "svdvals": (lambda A: [torch.linalg.svdvals(A)], lambda: [t((2, 3, 4))]),
 }
+
+
+def sym(x):
+    return x + x.transpose(-2, -1)
+
+
+def eigh_invariant(A, uplo="L"):  # (w, V with each column times its first element)
+    w, v = torch.linalg.eigh(A, UPLO=uplo)
+    return w, v * v[..., :1, :]
+
+
+def qr_invariant(A):  # Q's columns and R's rows times R's diagonal
+    q, r = torch.linalg.qr(A)
+    d = torch.diagonal(r[..., :, : r.shape[-2]], dim1=-2, dim2=-1)
+    return q * d.unsqueeze(-2), r * d.unsqueeze(-1)
+
+
+def svd_invariant(A):  # U's column j times Vh[j, 0], Vh's row j times U[0, j], and S
+    u, s, vh = torch.linalg.svd(A, full_matrices=False)
+    return u * vh[..., :, :1].transpose(-2, -1), vh * u[..., :1, :].transpose(-2, -1), s
 
 
 def linalg_fixtures():

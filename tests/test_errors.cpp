@@ -354,6 +354,14 @@ TEST_CASE("linalg: singular, non-square, mismatched and wrong-dtype inputs get c
        {"cholesky_solve", "L", "[2, 3]"}},
       {"inv int64", [] { L::inv(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.inv", "int64"}},
       {"cholesky int64", [] { L::cholesky(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.cholesky", "int64"}},
+      {"eigh non-square", [] { L::eigh(xg::zeros({2, 3})); }, {"linalg.eigh", "square", "[2, 3]"}},
+      {"eigh UPLO", [] { L::eigh(xg::zeros({2, 2}), "X"); }, {"linalg.eigh", "UPLO", "X"}},
+      {"eigh int64", [] { L::eigh(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.eigh", "int64"}},
+      {"qr 1-D", [] { L::qr(xg::zeros({3})); }, {"linalg.qr", "[3]"}},
+      {"qr mode", [] { L::qr(xg::zeros({3, 3}), "full"); }, {"linalg.qr", "mode", "full"}},
+      {"svd 1-D", [] { L::svd(xg::zeros({4})); }, {"linalg.svd", "[4]"}},
+      {"svd driver", [] { L::svd(xg::zeros({2, 2}), true, "magic"); }, {"linalg.svd", "driver", "magic"}},
+      {"svdvals int64", [] { L::svdvals(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.svdvals", "int64"}},
   };
   for (const auto& m : table) expect_error(m);
 }

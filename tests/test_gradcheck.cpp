@@ -169,6 +169,36 @@ TEST_CASE("gradcheck: xgrad::linalg") {
               {well({2, 3, 3}), rnd(left ? xg::Shape{2, 3, 2} : xg::Shape{2, 2, 3})});
   check("cholesky_solve", [spd](const Inputs& x) { return xg::cholesky_solve(x[1], L::cholesky(spd(x[0]))); },
         {rnd({2, 3, 3}), rnd({2, 3, 2})});
+  // Decompositions, through functions that do not depend on the signs of eigen- and singular vectors.
+  auto symmetric = [](const xg::Tensor& x) { return x + xg::transpose(x, -2, -1); };
+  auto first_row = [](const xg::Tensor& m) { return xg::narrow(m, -2, 0, 1); };
+  check("linalg.eigh",
+        [symmetric, first_row](const Inputs& x) {
+          auto [w, v] = L::eigh(symmetric(x[0]));
+          return xg::cat({xg::flatten(v * first_row(v), -2), w}, -1);
+        },
+        {rnd({2, 3, 3})});
+  // The gradient is symmetric (as torch's) while only one triangle is read: check on symmetric input.
+  check("linalg.eigvalsh upper", [symmetric](const Inputs& x) { return L::eigvalsh(symmetric(x[0]), "U"); }, {rnd({3, 3})});
+  auto diag = [](const xg::Tensor& m) { return xg::sum(m * xg::eye(m.size(-1), m.dtype()), {-1}); };
+  for (xg::Shape shape : {xg::Shape{2, 4, 3}, xg::Shape{3, 3}, xg::Shape{3, 5}})
+    check(fmt::format("linalg.qr {}", xg::shape_str(shape)),
+          [diag](const Inputs& x) {
+            auto [q, r] = L::qr(x[0]);
+            const auto d = diag(xg::narrow(r, -1, 0, r.size(-2)));
+            return xg::cat({xg::flatten(q * xg::unsqueeze(d, -2), -2), xg::flatten(r * xg::unsqueeze(d, -1), -2)}, -1);
+          },
+          {rnd(shape)});
+  for (xg::Shape shape : {xg::Shape{2, 4, 3}, xg::Shape{3, 5}})
+    check(fmt::format("linalg.svd {}", xg::shape_str(shape)),
+          [first_row](const Inputs& x) {
+            auto [u, s, vh] = L::svd(x[0], /*full_matrices=*/false);
+            const auto u_scaled = u * first_row(xg::transpose(vh, -2, -1));  // column j times Vh[j, 0]
+            const auto vh_scaled = vh * xg::transpose(first_row(u), -2, -1);  // row j times U[0, j]
+            return xg::cat({xg::flatten(u_scaled, -2), xg::flatten(vh_scaled, -2), s}, -1);
+          },
+          {rnd(shape)});
+  check("linalg.svdvals", [](const Inputs& x) { return L::svdvals(x[0]); }, {rnd({4, 3})});
   check("cholesky_solve of a factor", [](const Inputs& x) { return xg::cholesky_solve(x[1], x[0], true); },
         {well({3, 3}), rnd({3, 2})});
 }

@@ -19,6 +19,25 @@ using Case = std::function<Tensors(const Tensors&)>;
 
 constexpr double kTol = 1e-10;
 
+xg::Tensor mT(const xg::Tensor& t) { return xg::transpose(t, -2, -1); }
+xg::Tensor first_row(const xg::Tensor& m) { return xg::narrow(m, -2, 0, 1); }
+
+// Sign-invariant functions of the decompositions, as in the script.
+Tensors eigh_invariant(const xg::Tensor& A, const std::string& uplo = "L") {
+  auto [w, v] = L::eigh(A, uplo);
+  return {w, v * first_row(v)};
+}
+Tensors qr_invariant(const xg::Tensor& A) {
+  auto [q, r] = L::qr(A);
+  const auto square = xg::narrow(r, -1, 0, r.size(-2));
+  const auto d = xg::sum(square * xg::eye(square.size(-1), square.dtype()), {-1});
+  return {q * xg::unsqueeze(d, -2), r * xg::unsqueeze(d, -1)};
+}
+Tensors svd_invariant(const xg::Tensor& A) {
+  auto [u, s, vh] = L::svd(A, /*full_matrices=*/false);
+  return {u * first_row(mT(vh)), vh * mT(first_row(u)), s};
+}
+
 // The fixture's cases, call for call (see LINALG_CASES in the script).
 const std::map<std::string, Case>& cases() {
   static const std::map<std::string, Case> table = {
@@ -47,6 +66,14 @@ const std::map<std::string, Case>& cases() {
       {"cholesky_solve", [](const Tensors& x) { return Tensors{xg::cholesky_solve(x[1], L::cholesky(x[0]))}; }},
       {"cholesky_solve_upper",
        [](const Tensors& x) { return Tensors{xg::cholesky_solve(x[1], L::cholesky(x[0], true), /*upper=*/true)}; }},
+      {"eigh", [](const Tensors& x) { return eigh_invariant(x[0]); }},
+      {"eigh_upper", [](const Tensors& x) { return eigh_invariant(x[0], "U"); }},
+      {"qr_tall", [](const Tensors& x) { return qr_invariant(x[0]); }},
+      {"qr_square", [](const Tensors& x) { return qr_invariant(x[0]); }},
+      {"qr_wide", [](const Tensors& x) { return qr_invariant(x[0]); }},
+      {"svd_tall", [](const Tensors& x) { return svd_invariant(x[0]); }},
+      {"svd_wide", [](const Tensors& x) { return svd_invariant(x[0]); }},
+      {"svdvals", [](const Tensors& x) { return Tensors{L::svdvals(x[0])}; }},
   };
   return table;
 }
@@ -80,4 +107,82 @@ TEST_CASE("linalg: values and gradients match torch.linalg in float64") {
     }
   }
   CHECK(seen == cases().size());
+}
+
+TEST_CASE("linalg: float32 follows float64, and results keep float32") {
+  xg::manual_seed(11);
+  const auto a64 = xg::rand({2, 4, 4}, xg::kFloat64) + 4.0 * xg::eye(4, xg::kFloat64);
+  const auto b64 = xg::rand({2, 4, 3}, xg::kFloat64);
+  const auto spd64 = xg::matmul(a64, mT(a64));
+  const auto a32 = a64.to(xg::kFloat32), b32 = b64.to(xg::kFloat32), spd32 = spd64.to(xg::kFloat32);
+  auto close = [](const xg::Tensor& f32, const xg::Tensor& f64) {
+    CHECK(f32.dtype() == xg::kFloat32);
+    const auto a = f32.to_vector(), b = f64.to_vector();
+    REQUIRE(a.size() == b.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1.0, std::abs(b[i])));
+    CHECK(worst < 1e-4);
+  };
+  close(L::solve(a32, b32), L::solve(a64, b64));
+  close(L::inv(a32), L::inv(a64));
+  close(L::det(a32), L::det(a64));
+  close(std::get<1>(L::slogdet(a32)), std::get<1>(L::slogdet(a64)));
+  close(L::cholesky(spd32), L::cholesky(spd64));
+  close(L::solve_triangular(a32, b32, true), L::solve_triangular(a64, b64, true));
+  close(xg::cholesky_solve(b32, L::cholesky(spd32)), xg::cholesky_solve(b64, L::cholesky(spd64)));
+  close(L::eigvalsh(spd32), L::eigvalsh(spd64));
+  close(L::svdvals(b32), L::svdvals(b64));
+  close(qr_invariant(b32)[1], qr_invariant(b64)[1]);
+  // Gradients flow in float32 too.
+  auto x = a32.clone().requires_grad_();
+  std::get<1>(L::slogdet(x)).sum().backward();
+  close(x.grad(), mT(L::inv(a64)));
+}
+
+TEST_CASE("linalg: full and complete factors, reconstruction and orthogonality") {
+  xg::manual_seed(12);
+  const auto a = xg::rand({2, 5, 3}, xg::kFloat64) - 0.5;
+  auto max_abs = [](const xg::Tensor& t) { return xg::max(xg::abs(t)).item<double>(); };
+  auto [u, s, vh] = L::svd(a);  // full_matrices = true by default, as torch
+  CHECK(u.shape() == xg::Shape{2, 5, 5});
+  CHECK(s.shape() == xg::Shape{2, 3});
+  CHECK(vh.shape() == xg::Shape{2, 3, 3});
+  CHECK(max_abs(xg::matmul(mT(u), u) - xg::eye(5, xg::kFloat64)) < 1e-12);
+  const auto u3 = xg::narrow(u, -1, 0, 3);
+  CHECK(max_abs(xg::matmul(u3 * xg::unsqueeze(s, -2), vh) - a) < 1e-12);
+  auto [q, r] = L::qr(a, "complete");
+  CHECK(q.shape() == xg::Shape{2, 5, 5});
+  CHECK(r.shape() == xg::Shape{2, 5, 3});
+  CHECK(max_abs(xg::matmul(mT(q), q) - xg::eye(5, xg::kFloat64)) < 1e-12);
+  CHECK(max_abs(xg::matmul(q, r) - a) < 1e-12);
+  auto [q0, r_only] = L::qr(a, "r");
+  CHECK(q0.numel() == 0);
+  CHECK(max_abs(xg::abs(r_only) - xg::abs(std::get<1>(L::qr(a)))) < 1e-12);
+  const auto sym = xg::matmul(mT(a), a);
+  auto [w, v] = L::eigh(sym);
+  CHECK(max_abs(xg::matmul(v * xg::unsqueeze(w, -2), mT(v)) - sym) < 1e-12);
+  // Ascending eigenvalues, descending singular values, as LAPACK and torch.
+  const auto wv = w.to_vector();
+  CHECK(wv[0] <= wv[1]);
+  const auto sv = s.to_vector();
+  CHECK(sv[0] >= sv[1]);
+}
+
+TEST_CASE("linalg: second derivatives through create_graph") {
+  // d²/dx² of log det(x·I + M) at x = 0 is −tr(M⁻²) (M⁻¹ and M commute with I).
+  const auto m = xg::tensor({3.0, 1.0, 0.5, 2.0}, {2, 2}, xg::kFloat64);
+  auto x = xg::zeros({}, xg::kFloat64, true);
+  const auto logdet = std::get<1>(L::slogdet(m + x * xg::eye(2, xg::kFloat64)));
+  const auto first = xg::autograd::grad({logdet}, {x}, {}, true, true)[0];
+  const auto second = xg::autograd::grad({first}, {x})[0];
+  const auto minv = L::inv(m);
+  const double want = -xg::sum(xg::matmul(minv, minv) * xg::eye(2, xg::kFloat64)).item<double>();
+  CHECK(second.item<double>() == doctest::Approx(want).epsilon(1e-12));
+  // The Hessian of a Gaussian log-likelihood term bᵀ(LLᵀ)⁻¹b in b is 2(LLᵀ)⁻¹, via cholesky_solve.
+  const auto l = L::cholesky(m + mT(m));
+  const auto h = xg::autograd::functional::hessian(
+      [&](const xg::Tensor& b) { return xg::sum(b * xg::squeeze(xg::cholesky_solve(xg::unsqueeze(b, -1), l), -1)); },
+      xg::tensor({0.3, -0.7}, {2}, xg::kFloat64));
+  const auto want_h = 2.0 * L::inv(m + mT(m));
+  CHECK(xg::max(xg::abs(h - want_h)).item<double>() < 1e-12);
 }

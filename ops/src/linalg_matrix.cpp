@@ -65,6 +65,13 @@ Tensor diagonal(const Tensor& t) { return sum(t * eye(t.size(-1), t.dtype()), {-
 Tensor diag_embed(const Tensor& v) { return unsqueeze(v, -1) * eye(v.size(-1), v.dtype()); }
 Tensor sym(const Tensor& t) { return (t + mT(t)) * 0.5; }
 
+void throw_failure(const char* op, const Tensor& a, const lapack::Failure& failure, const std::string& what) {
+  throw Error(fmt::format("{}: the matrix at batch index {} of A with shape {} {}", op, failure.batch,
+                          shape_str(a.shape()), what));
+}
+
+Tensor raw_copy(const Tensor& t) { return t.detach().contiguous().clone(); }
+
 bool building_graph() { return GradMode::is_enabled(); }
 
 }  // namespace xgrad::linalg_detail

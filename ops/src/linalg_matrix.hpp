@@ -3,7 +3,9 @@
 // the gradient formulas that use them stay differentiable.
 #pragma once
 #include <initializer_list>
+#include <string>
 
+#include "lapack_kernels.hpp"
 #include "xgrad/tensor.hpp"
 
 namespace xgrad::linalg_detail {
@@ -24,6 +26,19 @@ Tensor triu(const Tensor& t, std::int64_t diagonal = 0);  // keeps column >= row
 Tensor diagonal(const Tensor& t);                    // [..., n, n] -> [..., n]
 Tensor diag_embed(const Tensor& v);                  // [..., n] -> [..., n, n]
 Tensor sym(const Tensor& t);                         // (t + tᵀ) / 2
+
+// Calls f with a typed tag for float32 or float64 (check_matrix let only those through).
+template <class F>
+void on_float(Dtype dtype, F&& f) {
+  if (dtype == kFloat64) f(double{});
+  else f(float{});
+}
+
+// "op: the matrix at batch index i of A with shape [...] <what>".
+[[noreturn]] void throw_failure(const char* op, const Tensor& a, const lapack::Failure& failure, const std::string& what);
+
+// A fresh contiguous copy of t's data with no history (LAPACK kernels overwrite their arguments).
+Tensor raw_copy(const Tensor& t);
 
 // Where a backward needs an op's output X as a function of its inputs: under create_graph
 // (grad mode on in backward) it is recomputed differentiably, otherwise the raw saved value serves.

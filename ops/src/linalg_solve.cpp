@@ -27,21 +27,6 @@ using namespace linalg_detail;
 
 namespace {
 
-// Calls f with a typed tag for float32 or float64 (the inputs were checked to be one of them).
-template <class F>
-void on_float(Dtype dtype, F&& f) {
-  if (dtype == kFloat64) f(double{});
-  else f(float{});
-}
-
-[[noreturn]] void throw_failure(const char* op, const Tensor& a, const lapack::Failure& failure, const std::string& what) {
-  throw Error(fmt::format("{}: the matrix at batch index {} of A with shape {} {}", op, failure.batch,
-                          shape_str(a.shape()), what));
-}
-
-// A fresh contiguous copy of t's data (the LAPACK kernels overwrite their right-hand sides).
-Tensor raw_copy(const Tensor& t) { return t.detach().contiguous().clone(); }
-
 // Broadcasts the batch dims of A [..., n, n] and B [..., n, k] against each other.
 std::pair<Tensor, Tensor> broadcast_batch(const char* op, const Tensor& A, const Tensor& B) {
   const Shape batch = broadcast_shapes(op, batch_shape(A), batch_shape(B));

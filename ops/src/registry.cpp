@@ -20,8 +20,10 @@ const std::vector<std::string>& registered_backward_names() {
       "SumBackward", "MaxBackward", "MinBackward",
       // linear algebra
       "MmBackward", "BmmBackward", "LinearBackward",
-      // xgrad::linalg (linalg_solve.cpp)
+      // xgrad::linalg (linalg_solve.cpp, linalg_decomp.cpp)
       "LinalgSolveBackward", "LinalgSolveTriangularBackward", "LinalgCholeskyBackward", "LinalgSlogdetBackward",
+      "LinalgEighEigenvaluesBackward", "LinalgEighEigenvectorsBackward", "LinalgQrQBackward", "LinalgQrRBackward",
+      "LinalgSvdUBackward", "LinalgSvdSBackward", "LinalgSvdVhBackward",
       // shape
       "ViewBackward", "SqueezeBackward", "UnsqueezeBackward", "PermuteBackward", "CatBackward", "NarrowBackward",
       // indexing
