@@ -148,7 +148,50 @@ LINALG_CASES = {
     "svd_tall": (lambda A: list(svd_invariant(A)), lambda: [t((2, 4, 3))]),
     "svd_wide": (lambda A: list(svd_invariant(A)), lambda: [t((3, 5))]),
     "svdvals": (lambda A: [torch.linalg.svdvals(A)], lambda: [t((2, 3, 4))]),
+    "pinv_tall": (lambda A: [torch.linalg.pinv(A)], lambda: [t((2, 4, 3))]),
+    "pinv_wide": (lambda A: [torch.linalg.pinv(A)], lambda: [t((3, 5))]),
+    "pinv_hermitian": (lambda A: [torch.linalg.pinv(A, hermitian=True)], lambda: [sym(t((3, 3)))]),
+    "pinv_rank_deficient": (lambda A: [torch.linalg.pinv(A).detach()], lambda: [rank_two()]),
+    # lstsq: the solution carries the gradient (torch's residuals have none); the rest are values.
+    "lstsq_tall": (lambda A, B: [torch.linalg.lstsq(A, B).solution], lambda: [t((2, 5, 3)), t((2, 5, 2))]),
+    "lstsq_wide": (lambda A, B: [torch.linalg.lstsq(A, B).solution], lambda: [t((3, 5)), t((3, 2))]),
+    # (torch 1.13's lstsq backward fails for a vector B: values only)
+    "lstsq_vector_values": (lambda A, B: [x.detach() for x in torch.linalg.lstsq(A, B, driver="gelsd")],
+                            lambda: [t((5, 3)), t((5,))]),
+    "lstsq_gelsd_values": (lambda A, B: [x.detach() for x in torch.linalg.lstsq(A, B, driver="gelsd")],
+                           lambda: [t((2, 5, 3)), t((2, 5, 2))]),
+    "lstsq_rank_deficient_values": (lambda A, B: [x.detach() for x in torch.linalg.lstsq(A, B, driver="gelsd")],
+                                    lambda: [rank_two(), t((4, 2))]),
+    # Norms; "ties" has equal magnitudes so the max-type gradients are shared.
+    "vector_norm_2": (lambda x: [torch.linalg.vector_norm(x)], lambda: [t((2, 3))]),
+    "vector_norm_dims": (lambda x: [torch.linalg.vector_norm(x, 3.0, dim=(0, 2), keepdim=True)], lambda: [t((2, 3, 4))]),
+    "vector_norm_1": (lambda x: [torch.linalg.vector_norm(x, 1, dim=-1)], lambda: [t((2, 3))]),
+    "vector_norm_half": (lambda x: [torch.linalg.vector_norm(x, 0.5, dim=0)], lambda: [t((3, 2))]),
+    "vector_norm_inf_ties": (lambda x: [torch.linalg.vector_norm(x, float("inf"), dim=1)], lambda: [ties()]),
+    "vector_norm_-inf_ties": (lambda x: [torch.linalg.vector_norm(x, float("-inf"))], lambda: [ties()]),
+    "vector_norm_0": (lambda x: [torch.linalg.vector_norm(x, 0).detach()], lambda: [ties()]),
+    "vector_norm_zero_vector": (lambda x: [torch.linalg.vector_norm(x)], lambda: [torch.zeros(3)]),
+    "matrix_norm_fro": (lambda A: [torch.linalg.matrix_norm(A)], lambda: [t((2, 3, 4))]),
+    "matrix_norm_nuc": (lambda A: [torch.linalg.matrix_norm(A, "nuc", dim=(0, 2))], lambda: [t((3, 2, 4))]),
+    "matrix_norm_2": (lambda A: [torch.linalg.matrix_norm(A, 2)], lambda: [t((2, 3, 4))]),
+    "matrix_norm_-2": (lambda A: [torch.linalg.matrix_norm(A, -2, keepdim=True)], lambda: [t((2, 3, 4))]),
+    "matrix_norm_1": (lambda A: [torch.linalg.matrix_norm(A, 1)], lambda: [t((2, 3, 4))]),
+    "matrix_norm_-1": (lambda A: [torch.linalg.matrix_norm(A, -1, dim=(1, 0))], lambda: [t((3, 4))]),
+    "matrix_norm_inf": (lambda A: [torch.linalg.matrix_norm(A, float("inf"), keepdim=True)], lambda: [t((2, 3, 4))]),
+    "matrix_norm_-inf": (lambda A: [torch.linalg.matrix_norm(A, float("-inf"))], lambda: [t((3, 4))]),
+    "norm_default": (lambda x: [torch.linalg.norm(x)], lambda: [t((2, 3, 4))]),
+    "norm_matrix_ord": (lambda x: [torch.linalg.norm(x, 1)], lambda: [t((3, 4))]),
+    "norm_vector_dim": (lambda x: [torch.linalg.norm(x, 4.0, dim=(1,))], lambda: [t((3, 4))]),
+    "norm_nuc": (lambda x: [torch.linalg.norm(x, "nuc")], lambda: [t((3, 4))]),
 }
+
+
+def rank_two():  # 4x3 of rank 2
+    return t((4, 2)) @ t((2, 3))
+
+
+def ties():
+    return torch.tensor([[0.5, -2.0, 2.0, 1.0], [-0.25, 0.25, -0.25, 0.1]])
 
 
 def sym(x):
@@ -178,7 +221,7 @@ def linalg_fixtures():
         outs = fn(*inputs)
         cots = [t(tuple(o.shape)) for o in outs]
         case = {"name": name, "inputs": [flat(x) for x in inputs], "outputs": [flat(o) for o in outs]}
-        if all(o.requires_grad for o in outs):
+        if outs and all(o.requires_grad for o in outs):
             loss = sum((o * c).sum() for o, c in zip(outs, cots))
             grads = torch.autograd.grad(loss, inputs)
             case["cotangents"] = [flat(c) for c in cots]

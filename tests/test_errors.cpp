@@ -362,6 +362,22 @@ TEST_CASE("linalg: singular, non-square, mismatched and wrong-dtype inputs get c
       {"svd 1-D", [] { L::svd(xg::zeros({4})); }, {"linalg.svd", "[4]"}},
       {"svd driver", [] { L::svd(xg::zeros({2, 2}), true, "magic"); }, {"linalg.svd", "driver", "magic"}},
       {"svdvals int64", [] { L::svdvals(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.svdvals", "int64"}},
+      {"pinv 1-D", [] { L::pinv(xg::zeros({3})); }, {"linalg.pinv", "[3]"}},
+      {"pinv hermitian non-square", [] { L::pinv(xg::zeros({2, 3}), 1e-15, true); }, {"linalg.pinv", "square", "[2, 3]"}},
+      {"lstsq rows", [] { L::lstsq(xg::zeros({4, 3}), xg::zeros({5, 2})); }, {"linalg.lstsq", "[4, 3]", "[5, 2]"}},
+      {"lstsq driver", [] { L::lstsq(xg::zeros({4, 3}), xg::zeros({4, 2}), std::nullopt, "gelsx"); },
+       {"linalg.lstsq", "driver", "gelsx"}},
+      {"lstsq dtypes", [] { L::lstsq(xg::zeros({4, 3}), xg::zeros({4, 2}, xg::kFloat64)); },
+       {"linalg.lstsq", "float32", "float64"}},
+      {"vector_norm dim", [] { L::vector_norm(xg::zeros({2, 3}), 2, std::vector<std::int64_t>{2}); },
+       {"linalg.vector_norm", "dimension 2", "[2, 3]"}},
+      {"vector_norm int64", [] { L::vector_norm(xg::ones({2}, xg::kInt64)); }, {"linalg.vector_norm", "int64"}},
+      {"matrix_norm 1-D", [] { L::matrix_norm(xg::zeros({3})); }, {"linalg.matrix_norm", "[3]"}},
+      {"matrix_norm ord", [] { L::matrix_norm(xg::zeros({3, 3}), 3.0); }, {"linalg.matrix_norm", "ord", "3"}},
+      {"matrix_norm ord name", [] { L::matrix_norm(xg::zeros({3, 3}), "max"); }, {"linalg.matrix_norm", "max"}},
+      {"matrix_norm same dims", [] { L::matrix_norm(xg::zeros({3, 3}), "fro", {1, -1}); },
+       {"linalg.matrix_norm", "twice"}},
+      {"norm ord on 3-D", [] { L::norm(xg::zeros({2, 2, 2}), 2.0); }, {"linalg.norm", "[2, 2, 2]"}},
   };
   for (const auto& m : table) expect_error(m);
 }

@@ -3,6 +3,8 @@
 // never checked, or if a checked graph held a node missing from the registry.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <set>
 
 #include <xgrad/xgrad.hpp>
@@ -199,8 +201,35 @@ TEST_CASE("gradcheck: xgrad::linalg") {
           },
           {rnd(shape)});
   check("linalg.svdvals", [](const Inputs& x) { return L::svdvals(x[0]); }, {rnd({4, 3})});
+  check("linalg.pinv tall and wide",
+        [](const Inputs& x) { return xg::cat({xg::flatten(L::pinv(x[0])), xg::flatten(L::pinv(x[1]))}); },
+        {rnd({2, 4, 3}), rnd({3, 5})});
+  check("linalg.pinv hermitian", [symmetric](const Inputs& x) { return L::pinv(symmetric(x[0]), 1e-15, true); },
+        {rnd({3, 3})});
+  check("linalg.lstsq solution and residuals",
+        [](const Inputs& x) {
+          auto [solution, residuals, rank, sv] = L::lstsq(x[0], x[1], std::nullopt, "gelsd");
+          return xg::cat({xg::flatten(solution), xg::flatten(residuals)});
+        },
+        {rnd({2, 5, 3}), rnd({2, 5, 2})});
   check("cholesky_solve of a factor", [](const Inputs& x) { return xg::cholesky_solve(x[1], x[0], true); },
         {well({3, 3}), rnd({3, 2})});
+}
+
+TEST_CASE("gradcheck: linalg norms (composites)") {
+  xg::manual_seed(10);
+  namespace L = xg::linalg;
+  const double inf = std::numeric_limits<double>::infinity();
+  using Dims = std::vector<std::int64_t>;
+  for (double ord : {2.0, 1.0, 3.0, 0.5, inf, -inf})
+    check(fmt::format("vector_norm ord {}", ord), [ord](const Inputs& x) { return L::vector_norm(x[0], ord, Dims{1}); },
+          {away_from_zero({2, 4})});
+  for (double ord : {2.0, -2.0, 1.0, -1.0, inf, -inf})
+    check(fmt::format("matrix_norm ord {}", ord), [ord](const Inputs& x) { return L::matrix_norm(x[0], ord); },
+          {away_from_zero({2, 3, 4})});
+  check("matrix_norm fro", [](const Inputs& x) { return L::matrix_norm(x[0], "fro", {0, 2}, true); }, {rnd({3, 2, 4})});
+  check("matrix_norm nuc", [](const Inputs& x) { return L::matrix_norm(x[0], "nuc"); }, {rnd({2, 3, 4})});
+  check("norm", [](const Inputs& x) { return L::norm(x[0]) * L::norm(x[0], "fro"); }, {rnd({3, 4})});
 }
 
 TEST_CASE("gradcheck: shape ops") {

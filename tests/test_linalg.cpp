@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "torch_fixtures.hpp"
@@ -36,6 +37,15 @@ Tensors qr_invariant(const xg::Tensor& A) {
 Tensors svd_invariant(const xg::Tensor& A) {
   auto [u, s, vh] = L::svd(A, /*full_matrices=*/false);
   return {u * first_row(mT(vh)), vh * mT(first_row(u)), s};
+}
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+template <class Tuple>
+Tensors detached(const Tuple& outputs) {
+  Tensors out;
+  std::apply([&](const auto&... t) { (out.push_back(t.detach()), ...); }, outputs);
+  return out;
 }
 
 // The fixture's cases, call for call (see LINALG_CASES in the script).
@@ -74,6 +84,37 @@ const std::map<std::string, Case>& cases() {
       {"svd_tall", [](const Tensors& x) { return svd_invariant(x[0]); }},
       {"svd_wide", [](const Tensors& x) { return svd_invariant(x[0]); }},
       {"svdvals", [](const Tensors& x) { return Tensors{L::svdvals(x[0])}; }},
+      {"pinv_tall", [](const Tensors& x) { return Tensors{L::pinv(x[0])}; }},
+      {"pinv_wide", [](const Tensors& x) { return Tensors{L::pinv(x[0])}; }},
+      {"pinv_hermitian", [](const Tensors& x) { return Tensors{L::pinv(x[0], 1e-15, /*hermitian=*/true)}; }},
+      {"pinv_rank_deficient", [](const Tensors& x) { return Tensors{L::pinv(x[0]).detach()}; }},
+      {"lstsq_tall", [](const Tensors& x) { return Tensors{std::get<0>(L::lstsq(x[0], x[1]))}; }},
+      {"lstsq_wide", [](const Tensors& x) { return Tensors{std::get<0>(L::lstsq(x[0], x[1]))}; }},
+      {"lstsq_vector_values", [](const Tensors& x) { return detached(L::lstsq(x[0], x[1], std::nullopt, "gelsd")); }},
+      {"lstsq_gelsd_values", [](const Tensors& x) { return detached(L::lstsq(x[0], x[1], std::nullopt, "gelsd")); }},
+      {"lstsq_rank_deficient_values",
+       [](const Tensors& x) { return detached(L::lstsq(x[0], x[1], std::nullopt, "gelsd")); }},
+      {"vector_norm_2", [](const Tensors& x) { return Tensors{L::vector_norm(x[0])}; }},
+      {"vector_norm_dims",
+       [](const Tensors& x) { return Tensors{L::vector_norm(x[0], 3.0, std::vector<std::int64_t>{0, 2}, true)}; }},
+      {"vector_norm_1", [](const Tensors& x) { return Tensors{L::vector_norm(x[0], 1, std::vector<std::int64_t>{-1})}; }},
+      {"vector_norm_half", [](const Tensors& x) { return Tensors{L::vector_norm(x[0], 0.5, std::vector<std::int64_t>{0})}; }},
+      {"vector_norm_inf_ties", [](const Tensors& x) { return Tensors{L::vector_norm(x[0], kInf, std::vector<std::int64_t>{1})}; }},
+      {"vector_norm_-inf_ties", [](const Tensors& x) { return Tensors{L::vector_norm(x[0], -kInf)}; }},
+      {"vector_norm_0", [](const Tensors& x) { return Tensors{L::vector_norm(x[0], 0).detach()}; }},
+      {"vector_norm_zero_vector", [](const Tensors& x) { return Tensors{L::vector_norm(x[0])}; }},
+      {"matrix_norm_fro", [](const Tensors& x) { return Tensors{L::matrix_norm(x[0])}; }},
+      {"matrix_norm_nuc", [](const Tensors& x) { return Tensors{L::matrix_norm(x[0], "nuc", {0, 2})}; }},
+      {"matrix_norm_2", [](const Tensors& x) { return Tensors{L::matrix_norm(x[0], 2)}; }},
+      {"matrix_norm_-2", [](const Tensors& x) { return Tensors{L::matrix_norm(x[0], -2, {-2, -1}, true)}; }},
+      {"matrix_norm_1", [](const Tensors& x) { return Tensors{L::matrix_norm(x[0], 1)}; }},
+      {"matrix_norm_-1", [](const Tensors& x) { return Tensors{L::matrix_norm(x[0], -1, {1, 0})}; }},
+      {"matrix_norm_inf", [](const Tensors& x) { return Tensors{L::matrix_norm(x[0], kInf, {-2, -1}, true)}; }},
+      {"matrix_norm_-inf", [](const Tensors& x) { return Tensors{L::matrix_norm(x[0], -kInf)}; }},
+      {"norm_default", [](const Tensors& x) { return Tensors{L::norm(x[0])}; }},
+      {"norm_matrix_ord", [](const Tensors& x) { return Tensors{L::norm(x[0], 1)}; }},
+      {"norm_vector_dim", [](const Tensors& x) { return Tensors{L::norm(x[0], 4.0, std::vector<std::int64_t>{1})}; }},
+      {"norm_nuc", [](const Tensors& x) { return Tensors{L::norm(x[0], "nuc")}; }},
   };
   return table;
 }

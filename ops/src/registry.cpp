@@ -20,10 +20,10 @@ const std::vector<std::string>& registered_backward_names() {
       "SumBackward", "MaxBackward", "MinBackward",
       // linear algebra
       "MmBackward", "BmmBackward", "LinearBackward",
-      // xgrad::linalg (linalg_solve.cpp, linalg_decomp.cpp)
+      // xgrad::linalg (linalg_solve.cpp, linalg_decomp.cpp, linalg_lstsq.cpp)
       "LinalgSolveBackward", "LinalgSolveTriangularBackward", "LinalgCholeskyBackward", "LinalgSlogdetBackward",
       "LinalgEighEigenvaluesBackward", "LinalgEighEigenvectorsBackward", "LinalgQrQBackward", "LinalgQrRBackward",
-      "LinalgSvdUBackward", "LinalgSvdSBackward", "LinalgSvdVhBackward",
+      "LinalgSvdUBackward", "LinalgSvdSBackward", "LinalgSvdVhBackward", "LinalgPinvBackward",
       // shape
       "ViewBackward", "SqueezeBackward", "UnsqueezeBackward", "PermuteBackward", "CatBackward", "NarrowBackward",
       // indexing

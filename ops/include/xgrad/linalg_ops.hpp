@@ -43,6 +43,38 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices = tru
                                        std::optional<std::string> driver = std::nullopt);
 Tensor svdvals(const Tensor& A);
 
+// The Moore-Penrose pseudo-inverse [..., n, m]; singular values at or below rcond·max(S) count as zero
+// (eigenvalues by magnitude when hermitian). The gradient holds where the rank does not change.
+Tensor pinv(const Tensor& A, double rcond = 1e-15, bool hermitian = false);
+// Least squares min ||A·X − B|| (the minimum-norm X when A is rank deficient), as torch's
+// (solution, residuals, rank, singular_values). driver "gelsy" (default), "gels", "gelsd" or
+// "gelss" decides, as in torch, which of the last three are computed (the others are empty):
+// residuals (squared, per column of B) for m > n with every matrix of full rank and a driver other
+// than gelsy; rank for drivers other than gels; singular values for gelsd and gelss. rcond defaults
+// to machine epsilon · max(m, n). B is [..., m, k] or [..., m].
+std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& B,
+                                                 std::optional<double> rcond = std::nullopt,
+                                                 std::optional<std::string> driver = std::nullopt);
+
+// Norms as torch.linalg. vector_norm: ord any real (inf, -inf, 0 included) over `dim` (all dims when
+// absent); computed in `dtype` when given. The gradient of the 2-norm at 0 is 0, and max/min-type norms
+// share their gradient evenly among ties, as torch.
+Tensor vector_norm(const Tensor& x, double ord = 2, std::optional<std::vector<std::int64_t>> dim = std::nullopt,
+                   bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
+// matrix_norm over the two dims `dim`: ord "fro" or "nuc", or 1, -1, 2, -2, inf, -inf.
+Tensor matrix_norm(const Tensor& A, const std::string& ord = "fro", std::vector<std::int64_t> dim = {-2, -1},
+                   bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
+Tensor matrix_norm(const Tensor& A, double ord, std::vector<std::int64_t> dim = {-2, -1}, bool keepdim = false,
+                   std::optional<Dtype> dtype = std::nullopt);
+// torch.linalg.norm: a matrix norm when ord is a string, or when ord is given and (dim has two
+// entries, or dim is absent and x is 2-D); otherwise a vector norm (the 2-norm of everything when
+// both are absent).
+Tensor norm(const Tensor& x, std::optional<double> ord = std::nullopt,
+            std::optional<std::vector<std::int64_t>> dim = std::nullopt, bool keepdim = false,
+            std::optional<Dtype> dtype = std::nullopt);
+Tensor norm(const Tensor& x, const std::string& ord, std::optional<std::vector<std::int64_t>> dim = std::nullopt,
+            bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
+
 }  // namespace xgrad::linalg
 
 namespace xgrad {
