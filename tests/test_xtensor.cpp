@@ -97,3 +97,34 @@ TEST_CASE("xtensor: prepare data with xtensor, fit with xgrad, read predictions 
   CHECK(predictions(0) == doctest::Approx(-4.0).epsilon(1e-6));
   CHECK(predictions(20) == doctest::Approx(2.0).epsilon(1e-6));
 }
+
+TEST_CASE("xtensor: from_xtensor_view shares a container's buffer and keeps it alive") {
+  auto shared = std::make_shared<xt::xarray<double>>(xt::xarray<double>{{1.0, 2.0}, {3.0, 4.0}});
+  const double* buffer = shared->data();
+  xg::Tensor t = xg::from_xtensor_view(shared);
+  CHECK(t.dtype() == xg::kFloat64);
+  CHECK(t.shape() == xg::Shape{2, 2});
+  CHECK(t.data_ptr<double>() == buffer);  // zero copy
+  (*shared)(1, 0) = 30.0;                 // container writes are seen by the tensor
+  CHECK(t.to_vector()[2] == 30.0);
+  t.mul_(2.0);  // tensor writes are seen by the container
+  CHECK((*shared)(0, 1) == 4.0);
+  // The tensor holds the container: dropping the caller's handle leaves the data valid.
+  std::weak_ptr<xt::xarray<double>> watch = shared;
+  shared.reset();
+  CHECK_FALSE(watch.expired());
+  CHECK(t.sum().item<double>() == doctest::Approx(2 + 4 + 60 + 8));
+  // A view of the tensor also keeps it; the container goes when the last one does.
+  xg::Tensor flat = t.reshape({4});
+  t = xg::Tensor();
+  CHECK_FALSE(watch.expired());
+  CHECK(flat.to_vector()[3] == 8.0);
+  flat = xg::Tensor();
+  CHECK(watch.expired());
+  // Autograd works on the shared buffer like on any leaf.
+  auto f = std::make_shared<xt::xtensor<float, 1>>(xt::xtensor<float, 1>{1.0f, 2.0f, 3.0f});
+  auto x = xg::from_xtensor_view(f).requires_grad_();
+  (x * x).sum().backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{2.0, 4.0, 6.0});
+  CHECK_THROWS_AS(xg::from_xtensor_view(std::shared_ptr<xt::xarray<double>>()), xg::Error);
+}

@@ -6,9 +6,12 @@
 //   xg::Tensor t = xg::from_xtensor(a * 2.0);        // a copy, float64, shape [5]
 //   auto v = xg::as_xtensor<double>(t);               // zero-copy; v(1) = 7 writes into t
 //   auto r = xg::as_xtensor<const double>(t);         // read-only view
+//   auto shared = std::make_shared<xt::xarray<double>>(std::move(a));
+//   xg::Tensor u = xg::from_xtensor_view(shared);     // zero-copy the other way: u aliases *shared
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -24,6 +27,9 @@
 namespace xgrad {
 
 namespace detail {
+// A tensor over memory it does not own; `owner` is kept alive as long as the storage is.
+Tensor borrow_buffer(void* data, const Shape& shape, Dtype dtype, std::shared_ptr<void> owner);
+
 // Counts as an in-place change of t's storage (saved tensors that share it then refuse backward).
 void bump_version(const Tensor& t);
 
@@ -79,6 +85,25 @@ Tensor from_xtensor(const xt::xexpression<E>& expression) {
   auto dst = xt::adapt(out.data_ptr<Stored>(), static_cast<std::size_t>(out.numel()), xt::no_ownership(), dims);
   dst = xt::cast<Stored>(e);
   return out;
+}
+
+// A tensor sharing the buffer of a row-major xtensor container held by a shared_ptr (no copy; move
+// an existing xt::xarray into std::make_shared to keep its buffer). The value type must be a storage
+// type (float, double, std::int64_t, bool). The tensor and every view of it keep the container alive.
+// Writes either way are visible on both sides; writes through the container do not bump the tensor's
+// version, and resizing the container reallocates its buffer away from the tensor, so do neither while
+// the tensor is in use.
+template <class C>
+Tensor from_xtensor_view(std::shared_ptr<C> container) {
+  using Value = typename C::value_type;
+  static_assert(std::is_same_v<detail::storage_type<Value>, Value>,
+                "from_xtensor_view: the value type must be float, double, std::int64_t or bool");
+  if (!container) throw Error("from_xtensor_view: the container is null");
+  if (container->layout() != xt::layout_type::row_major)
+    throw Error("from_xtensor_view: the container must be row-major (xgrad tensors are)");
+  const Shape shape(container->shape().begin(), container->shape().end());
+  Value* data = container->data();
+  return detail::borrow_buffer(data, shape, detail::dtype_for<Value>(), std::move(container));
 }
 
 }  // namespace xgrad
