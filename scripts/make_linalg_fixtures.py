@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes tests/fixtures/functional.json and tests/fixtures/linalg.json: torch 1.13's values for
-xgrad's torch.autograd.functional and torch.linalg tests.
+"""Writes tests/fixtures/functional.json, linalg.json and gaussian_process.json: torch 1.13's values
+for xgrad's torch.autograd.functional and torch.linalg tests, and the PyTorch run of
+examples/gaussian_process.
 
 Run with the Debian torch (python3-torch) from anywhere:
     /usr/bin/python3 scripts/make_linalg_fixtures.py
@@ -9,6 +10,7 @@ below are written again, op for op, in tests/test_functional.cpp (keep the two i
 written with repr, so they round-trip exactly.
 """
 import json
+import math
 import os
 
 import numpy as np
@@ -230,12 +232,71 @@ def linalg_fixtures():
     return cases
 
 
+# ---- examples/gaussian_process --------------------------------------------------------------------
+# The same GP fit as examples/gaussian_process/gp.hpp: RBF kernel with log length scale, log signal and
+# log noise standard deviations, exact negative log marginal likelihood through cholesky, cholesky_solve
+# and 2·Σ log diag L, minimized with Adam.
+GP_STEPS = 150
+GP_LR = 0.05
+
+
+def gp_nll(x, y, params):
+    log_ell, log_sf, log_sn = params
+    n = x.shape[0]
+    d = x.unsqueeze(1) - x.unsqueeze(0)
+    k = torch.exp(2 * log_sf) * torch.exp(-0.5 * d * d / torch.exp(2 * log_ell)) + torch.exp(2 * log_sn) * torch.eye(n)
+    chol = torch.linalg.cholesky(k)
+    alpha = torch.cholesky_solve(y.unsqueeze(1), chol)
+    logdet = 2 * torch.log(torch.diagonal(chol)).sum()
+    return 0.5 * (y.unsqueeze(1) * alpha).sum() + 0.5 * logdet + 0.5 * n * np.log(2 * np.pi)
+
+
+def gp_predict(x, y, params, xs):
+    log_ell, log_sf, log_sn = params
+    n = x.shape[0]
+    rbf = lambda a, b: torch.exp(2 * log_sf) * torch.exp(-0.5 * (a.unsqueeze(1) - b.unsqueeze(0)) ** 2 / torch.exp(2 * log_ell))
+    chol = torch.linalg.cholesky(rbf(x, x) + torch.exp(2 * log_sn) * torch.eye(n))
+    ks = rbf(x, xs)
+    mean = (ks * torch.cholesky_solve(y.unsqueeze(1), chol)).sum(0)
+    v = torch.linalg.solve_triangular(chol, ks, upper=False)
+    var = torch.exp(2 * log_sf) - (v * v).sum(0)
+    return mean, var.sqrt()
+
+
+def gp_fixture():
+    # The data formula of gp::make_data, in the same libm scalar calls.
+    xs_ = [-3.0 + 6.0 * math.fmod(i * 0.6180339887498949, 1.0) for i in range(40)]
+    x = torch.tensor(xs_)
+    y = torch.tensor([math.sin(2.0 * v) + 0.3 * v + 0.1 * math.sin(12.9898 * i + 1.0) for i, v in enumerate(xs_)])
+    params = [torch.tensor(v, requires_grad=True) for v in (0.0, 0.0, -1.0)]
+    nll0 = gp_nll(x, y, params)
+    grads0 = torch.autograd.grad(nll0, params)
+    opt = torch.optim.Adam(params, lr=GP_LR)
+    history = []
+    for step in range(GP_STEPS):
+        opt.zero_grad()
+        loss = gp_nll(x, y, params)
+        history.append(float(loss))
+        loss.backward()
+        opt.step()
+    final = gp_nll(x, y, params)
+    xs = torch.linspace(-3.5, 3.5, 8)
+    with torch.no_grad():
+        mean, std = gp_predict(x, y, params, xs)
+    return {"x": flat(x), "y": flat(y), "initial": [0.0, 0.0, -1.0], "lr": GP_LR, "steps": GP_STEPS,
+            "initial_nll": float(nll0), "initial_grads": [float(v) for v in grads0],
+            "nll_history": history, "final_params": [float(p) for p in params], "final_nll": float(final),
+            "test_x": flat(xs), "test_mean": flat(mean), "test_std": flat(std)}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "functional.json"), "w") as f:
         json.dump(functional_fixtures(), f, separators=(",", ":"))
     with open(os.path.join(OUT, "linalg.json"), "w") as f:
         json.dump(linalg_fixtures(), f, separators=(",", ":"))
+    with open(os.path.join(OUT, "gaussian_process.json"), "w") as f:
+        json.dump(gp_fixture(), f, separators=(",", ":"))
 
 
 if __name__ == "__main__":
