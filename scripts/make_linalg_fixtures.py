@@ -150,6 +150,8 @@ LINALG_CASES = {
     "svd_tall": (lambda A: list(svd_invariant(A)), lambda: [t((2, 4, 3))]),
     "svd_wide": (lambda A: list(svd_invariant(A)), lambda: [t((3, 5))]),
     "svdvals": (lambda A: [torch.linalg.svdvals(A)], lambda: [t((2, 3, 4))]),
+    # Full U of a tall A: its extra columns carry no gradient (torch ignores them), the value is unique.
+    "svd_full_tall": (lambda A: [svd_full_sum(A)], lambda: [t((2, 4, 2))]),
     "pinv_tall": (lambda A: [torch.linalg.pinv(A)], lambda: [t((2, 4, 3))]),
     "pinv_wide": (lambda A: [torch.linalg.pinv(A)], lambda: [t((3, 5))]),
     "pinv_hermitian": (lambda A: [torch.linalg.pinv(A, hermitian=True)], lambda: [sym(t((3, 3)))]),
@@ -214,6 +216,12 @@ def qr_invariant(A):  # Q's columns and R's rows times R's diagonal
 def svd_invariant(A):  # U's column j times Vh[j, 0], Vh's row j times U[0, j], and S
     u, s, vh = torch.linalg.svd(A, full_matrices=False)
     return u * vh[..., :, :1].transpose(-2, -1), vh * u[..., :1, :].transpose(-2, -1), s
+
+
+def svd_full_sum(A):  # Σ_ij U_ij·U_0j·Vh_j0 over the reduced j, plus Σ U_ij·U_0j over all j
+    u, s, vh = torch.linalg.svd(A)
+    k = vh.shape[-1]
+    return (u[..., :k] * u[..., :1, :k] * vh[..., :, :1].transpose(-2, -1)).sum((-2, -1)) + (u * u[..., :1, :]).sum((-2, -1))
 
 
 def linalg_fixtures():

@@ -84,6 +84,14 @@ const std::map<std::string, Case>& cases() {
       {"svd_tall", [](const Tensors& x) { return svd_invariant(x[0]); }},
       {"svd_wide", [](const Tensors& x) { return svd_invariant(x[0]); }},
       {"svdvals", [](const Tensors& x) { return Tensors{L::svdvals(x[0])}; }},
+      {"svd_full_tall",
+       [](const Tensors& x) {
+         auto [u, s, vh] = L::svd(x[0]);
+         const auto k = vh.size(-1);
+         const auto uk = xg::narrow(u, -1, 0, k);
+         const auto first = xg::sum(uk * first_row(uk) * first_row(mT(vh)), {-2, -1});
+         return Tensors{first + xg::sum(u * first_row(u), {-2, -1})};
+       }},
       {"pinv_tall", [](const Tensors& x) { return Tensors{L::pinv(x[0])}; }},
       {"pinv_wide", [](const Tensors& x) { return Tensors{L::pinv(x[0])}; }},
       {"pinv_hermitian", [](const Tensors& x) { return Tensors{L::pinv(x[0], 1e-15, /*hermitian=*/true)}; }},

@@ -185,7 +185,7 @@ std::tuple<Tensor, Tensor, Tensor> svd_primitive(const Tensor& A) {
   return {U, S, Vh};
 }
 
-// Full U [.., m, m] and Vh [.., n, n] (no gradient: the added columns are not unique).
+// Full U [.., m, m] and Vh [.., n, n], raw.
 std::tuple<Tensor, Tensor, Tensor> svd_full(const Tensor& A) {
   const std::int64_t m = A.size(-2), n = A.size(-1), p = std::min(m, n), batch = batch_count(A);
   const Tensor a = A.detach().contiguous();
@@ -242,9 +242,13 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices, std:
     throw Error(fmt::format("{}: unknown driver \"{}\"", op, *driver));
   const std::int64_t m = A.size(-2), n = A.size(-1);
   if (full_matrices && m != n) {
-    // S keeps its gradient; the full U and Vh have none (torch's backward refuses them too).
-    auto [u, s, vh] = svd_full(A);
-    return {u, std::get<1>(svd_primitive(A)), vh};
+    // The reduced factors (with their gradients), completed by the full SVD's extra columns of U and
+    // rows of Vh. Those span the orthogonal complement, which is not unique: as in torch, they are
+    // constants, and gradients reaching them are ignored.
+    const std::int64_t p = std::min(m, n);
+    auto [u_full, s_full, vh_full] = svd_full(A);
+    auto [u, s, vh] = svd_primitive(A);
+    return {cat({u, narrow(u_full, -1, p, m - p)}, -1), s, cat({vh, narrow(vh_full, -2, p, n - p)}, -2)};
   }
   return svd_primitive(A);
 }

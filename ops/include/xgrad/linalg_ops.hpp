@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <tuple>
-#include <variant>
 #include <vector>
 
 #include "xgrad/tensor.hpp"
@@ -37,8 +36,9 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode = "reduce
 // its lower ("L") or upper ("U") triangle. The gradient assumes distinct eigenvalues.
 std::tuple<Tensor, Tensor> eigh(const Tensor& A, const std::string& UPLO = "L");
 Tensor eigvalsh(const Tensor& A, const std::string& UPLO = "L");
-// A = U·diag(S)·Vh with S descending. Gradients need full_matrices = false (or square A) and distinct
-// singular values, as torch's. `driver` is accepted for torch's signature (LAPACK gesdd is used).
+// A = U·diag(S)·Vh with S descending. Gradients need distinct singular values, as torch's; with
+// full_matrices and m != n, the extra columns of U (rows of Vh) carry no gradient (they are not
+// unique), as in torch. `driver` is accepted for torch's signature (LAPACK gesdd is used).
 std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices = true,
                                        std::optional<std::string> driver = std::nullopt);
 Tensor svdvals(const Tensor& A);
