@@ -235,3 +235,26 @@ TEST_CASE("linalg: second derivatives through create_graph") {
   const auto want_h = 2.0 * L::inv(m + mT(m));
   CHECK(xg::max(xg::abs(h - want_h)).item<double>() < 1e-12);
 }
+
+TEST_CASE("linalg.det: the gradient at an exactly singular matrix is the cofactor matrix") {
+  // Batch element 0 has two equal rows (LU meets an exact zero pivot); element 1 is invertible.
+  // (torch 1.13 returns zeros for element 0, which is not the derivative: det changes at first order
+  // along A + t·E₁₁, by the cofactor 7.)
+  auto a = xg::tensor({2, 1, 3, 2, 1, 3, 0.5, -1, 4, 1, 2, 0, 0, 1, 3, 2, 0, 1}, {2, 3, 3}, xg::kFloat64, true);
+  const auto d = L::det(a);
+  CHECK(d.to_vector() == std::vector<double>{0.0, 13.0});
+  d.sum().backward();
+  const std::vector<double> want = {7, -6.5, -2.5, -7, 6.5, 2.5, 0, 0, 0, 1, 6, -2, -2, 1, 4, 6, -3, 1};
+  const auto got = a.grad().to_vector();
+  for (std::size_t i = 0; i < want.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-12));
+  // Rank one (rank n − 2): every cofactor is 0.
+  auto r = xg::tensor({1, 2, 3, 2, 4, 6, 1, 2, 3}, {3, 3}, xg::kFloat64, true);
+  L::det(r).backward();
+  CHECK(xg::max(xg::abs(r.grad())).item<double>() < 1e-12);
+  // Second derivatives there are refused rather than wrong.
+  auto s = xg::tensor({2, 1, 3, 2, 1, 3, 0.5, -1, 4}, {3, 3}, xg::kFloat64, true);
+  const auto g = xg::autograd::grad({L::det(s)}, {s}, {}, true, /*create_graph=*/false)[0];
+  CHECK(g.to_vector()[0] == doctest::Approx(7.0));
+  CHECK_THROWS_WITH_AS(xg::autograd::grad({L::det(s)}, {s}, {}, true, /*create_graph=*/true), doctest::Contains("singular"),
+                       xg::Error);
+}

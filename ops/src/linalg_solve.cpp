@@ -1,5 +1,6 @@
-// The LU and Cholesky family of xgrad::linalg: solve, inv, det, slogdet, cholesky, solve_triangular,
-// cholesky_solve. Four primitives record a backward; everything else is composed from them.
+// The LU and Cholesky family of xgrad::linalg: solve, inv, slogdet, cholesky, solve_triangular,
+// cholesky_solve (det, whose gradient also covers singular matrices, is in linalg_det.cpp). Four
+// primitives record a backward; everything else is composed from them.
 //
 // Gradient table (G: incoming gradient, X: the primitive's output, ᵀ: transpose of the last two dims):
 //   X = solve(A, B)             gB = solve(Aᵀ, G)                     gA = −gB·Xᵀ
@@ -16,7 +17,6 @@
 #include "lapack_kernels.hpp"
 #include "linalg_matrix.hpp"
 #include "xgrad/arithmetic.hpp"
-#include "xgrad/elementwise.hpp"
 #include "xgrad/linalg.hpp"
 #include "xgrad/linalg_ops.hpp"
 #include "xgrad/shape_ops.hpp"
@@ -164,12 +164,6 @@ Tensor inv(const Tensor& A) {
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A) {
   check_square("linalg.slogdet", A);
   return slogdet_primitive(A);
-}
-
-Tensor det(const Tensor& A) {
-  check_square("linalg.det", A);
-  auto [sign, logabs] = slogdet_primitive(A);
-  return sign * exp(logabs);  // a singular A: sign 0 and exp(-inf) = 0
 }
 
 Tensor cholesky(const Tensor& A, bool upper) {

@@ -20,8 +20,9 @@ const std::vector<std::string>& registered_backward_names() {
       "SumBackward", "MaxBackward", "MinBackward",
       // linear algebra
       "MmBackward", "BmmBackward", "LinearBackward",
-      // xgrad::linalg (linalg_solve.cpp, linalg_decomp.cpp, linalg_lstsq.cpp)
+      // xgrad::linalg (linalg_solve.cpp, linalg_det.cpp, linalg_decomp.cpp, linalg_lstsq.cpp)
       "LinalgSolveBackward", "LinalgSolveTriangularBackward", "LinalgCholeskyBackward", "LinalgSlogdetBackward",
+      "LinalgDetBackward",
       "LinalgEighEigenvaluesBackward", "LinalgEighEigenvectorsBackward", "LinalgQrQBackward", "LinalgQrRBackward",
       "LinalgSvdUBackward", "LinalgSvdSBackward", "LinalgSvdVhBackward", "LinalgPinvBackward",
       // shape

@@ -15,7 +15,8 @@ namespace xgrad::linalg {
 
 // A⁻¹ for square A [..., n, n].
 Tensor inv(const Tensor& A);
-// det A, shape [...]. Its gradient needs A invertible (a singular A throws in backward).
+// det A, shape [...]. Its gradient is the cofactor matrix, at singular A too (where torch 1.13 gives
+// zeros); second derivatives at an exactly singular A throw.
 Tensor det(const Tensor& A);
 // (sign, log|det A|), each of shape [...]; the gradient flows through log|det A| only.
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A);
