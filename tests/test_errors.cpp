@@ -378,6 +378,39 @@ TEST_CASE("linalg: singular, non-square, mismatched and wrong-dtype inputs get c
       {"matrix_norm same dims", [] { L::matrix_norm(xg::zeros({3, 3}), "fro", {1, -1}); },
        {"linalg.matrix_norm", "twice"}},
       {"norm ord on 3-D", [] { L::norm(xg::zeros({2, 2, 2}), 2.0); }, {"linalg.norm", "[2, 2, 2]"}},
+      {"det int64", [] { L::det(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.det", "int64"}},
+      {"slogdet int64", [] { L::slogdet(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.slogdet", "int64"}},
+      {"qr int64", [] { L::qr(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.qr", "int64"}},
+      {"pinv int64", [] { L::pinv(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.pinv", "int64"}},
+      {"solve_triangular dtypes", [] { L::solve_triangular(xg::eye(2), xg::zeros({2, 1}, xg::kFloat64), false); },
+       {"linalg.solve_triangular", "float32", "float64"}},
+      {"cholesky_solve dtypes", [] { xg::cholesky_solve(xg::zeros({2, 1}, xg::kFloat64), xg::eye(2)); },
+       {"cholesky_solve", "float64", "float32"}},
+      {"solve_triangular batch", [] { L::solve_triangular(xg::zeros({2, 2, 2}), xg::zeros({3, 2, 1}), true); },
+       {"linalg.solve_triangular", "[2]", "[3]"}},
+      {"lstsq singular values of int", [] { L::lstsq(xg::ones({3, 2}, xg::kInt64), xg::ones({3, 1}, xg::kInt64)); },
+       {"linalg.lstsq", "int64"}},
+  };
+  for (const auto& m : table) expect_error(m);
+}
+
+TEST_CASE("autograd::functional: misuse gets clear errors") {
+  namespace F = xg::autograd::functional;
+  const auto x = xg::ones({2}, xg::kFloat64);
+  const F::Function square = [](const xg::Tensor& t) { return t * t; };
+  const F::Function to_int = [](const xg::Tensor& t) { return xg::gt(t, 0.0); };
+  const std::vector<Misuse> table = {
+      {"vjp without v", [&] { F::vjp(square, x); }, {"vjp", "v must be given", "[2]"}},
+      {"vjp v shape", [&] { F::vjp(square, x, xg::ones({3}, xg::kFloat64)); }, {"vjp", "[3]", "[2]"}},
+      {"jvp u shape", [&] { F::jvp(square, x, xg::ones({2, 1}, xg::kFloat64)); }, {"jvp", "[2, 1]", "[2]"}},
+      {"jvp u count", [&] { F::jvp([](const std::vector<xg::Tensor>& t) { return t[0]; }, {x, x}, {x}); },
+       {"jvp", "1 tensors", "2 inputs"}},
+      {"hessian of a vector", [&] { F::hessian(square, x); }, {"hessian", "single element", "[2]"}},
+      {"hvp of a vector", [&] { F::hvp(square, x, x); }, {"hvp", "single element"}},
+      {"int input", [&] { F::jacobian(square, xg::ones({2}, xg::kInt64)); }, {"jacobian", "input 0", "int64"}},
+      {"bool output", [&] { F::jacobian(to_int, x); }, {"jacobian", "bool"}},
+      {"strict", [&] { F::vjp([](const xg::Tensor&) { return xg::ones({1}, xg::kFloat64); }, x, xg::Tensor(), false, true); },
+       {"vjp", "independent of input 0", "strict"}},
   };
   for (const auto& m : table) expect_error(m);
 }
