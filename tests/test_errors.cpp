@@ -381,6 +381,8 @@ TEST_CASE("linalg: singular, non-square, mismatched and wrong-dtype inputs get c
       {"det int64", [] { L::det(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.det", "int64"}},
       {"slogdet int64", [] { L::slogdet(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.slogdet", "int64"}},
       {"qr int64", [] { L::qr(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.qr", "int64"}},
+      {"qr complete tall with grad", [] { L::qr(xg::zeros({3, 2}, xg::kFloat64, true), "complete"); },
+       {"linalg.qr", "complete", "[3, 2]", "not differentiable"}},
       {"pinv int64", [] { L::pinv(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.pinv", "int64"}},
       {"solve_triangular dtypes", [] { L::solve_triangular(xg::eye(2), xg::zeros({2, 1}, xg::kFloat64), false); },
        {"linalg.solve_triangular", "float32", "float64"}},

@@ -258,3 +258,16 @@ TEST_CASE("linalg.det: the gradient at an exactly singular matrix is the cofacto
   CHECK_THROWS_WITH_AS(xg::autograd::grad({L::det(s)}, {s}, {}, true, /*create_graph=*/true), doctest::Contains("singular"),
                        xg::Error);
 }
+
+TEST_CASE("linalg.qr: mode \"r\" keeps R's gradient; \"complete\" of a tall matrix refuses a graph") {
+  const auto a0 = xg::tensor({1.0, 2.0, -1.0, 0.5, 3.0, 1.0}, {3, 2}, xg::kFloat64);
+  auto a = a0.clone().requires_grad_(), b = a0.clone().requires_grad_();
+  xg::sum(xg::pow(std::get<1>(L::qr(a, "r")), 2.0)).backward();
+  xg::sum(xg::pow(std::get<1>(L::qr(b)), 2.0)).backward();
+  CHECK(xg::max(xg::abs(a.grad() - b.grad())).item<double>() == 0.0);
+  // ‖R‖² = ‖A‖², so the gradient is 2A.
+  CHECK(xg::max(xg::abs(a.grad() - 2.0 * a0)).item<double>() < 1e-14);
+  CHECK_THROWS_AS(L::qr(a, "complete"), xg::Error);
+  xg::NoGradGuard no_grad;
+  CHECK(std::get<0>(L::qr(a, "complete")).shape() == xg::Shape{3, 3});
+}

@@ -224,8 +224,13 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
     throw Error(fmt::format("{}: mode must be \"reduced\", \"complete\" or \"r\", got \"{}\"", op, mode));
   const std::int64_t m = A.size(-2), n = A.size(-1);
   if (mode == "complete" && m > n) {
-    // Q [.., m, m]: the reflectors of A, completed by those of zero columns (identities). As in
-    // torch, this mode has no gradient when m > n (the extra columns of Q are not unique).
+    // Q [.., m, m]: the reflectors of A, completed by those of zero columns (identities). This mode
+    // has no gradient when m > n (the extra columns of Q are not unique; torch's backward refuses it
+    // too): refused here when a graph would be recorded, rather than silently dropping the gradient.
+    if (should_record({&A}))
+      throw Error(fmt::format("{}: mode \"complete\" with more rows than columns (A of shape {}) is not "
+                              "differentiable; use mode \"reduced\", or A.detach() under no gradient",
+                              op, shape_str(A.shape())));
     const Tensor padded = cat({A.detach(), zeros(with_matrix(batch_shape(A), m, m - n), A.dtype())}, -1);
     auto [q, r] = qr_primitive(padded);
     return {q, narrow(r, -1, 0, n)};

@@ -31,7 +31,8 @@ Tensor cholesky(const Tensor& A, bool upper = false);
 Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true, bool unitriangular = false);
 
 // A = Q·R with mode "reduced" (Q [..., m, p], R [..., p, n], p = min(m, n)), "complete" (Q [..., m, m],
-// m <= n only here) or "r" (R only; Q is an empty tensor).
+// R [..., m, n]; not differentiable when m > n: with a graph to record it throws) or "r" (R only, still
+// differentiable; Q is an empty tensor).
 std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode = "reduced");
 // (eigenvalues ascending [..., n], eigenvectors as columns [..., n, n]) of symmetric A, read from
 // its lower ("L") or upper ("U") triangle. The gradient assumes distinct eigenvalues.
