@@ -271,3 +271,14 @@ TEST_CASE("linalg.qr: mode \"r\" keeps R's gradient; \"complete\" of a tall matr
   xg::NoGradGuard no_grad;
   CHECK(std::get<0>(L::qr(a, "complete")).shape() == xg::Shape{3, 3});
 }
+
+TEST_CASE("linalg norms: dtype argument, 0-d input, empty dim means all") {
+  const auto x = xg::tensor({3.0, -4.0}, {2});
+  const auto n64 = L::vector_norm(x, 2, std::nullopt, false, xg::kFloat64);
+  CHECK(n64.dtype() == xg::kFloat64);
+  CHECK(n64.item<double>() == 5.0);
+  CHECK(L::vector_norm(xg::full({}, -2.5, xg::kFloat64)).item<double>() == 2.5);
+  CHECK(L::vector_norm(x, 1, std::vector<std::int64_t>{}).item<double>() == 7.0);
+  CHECK(L::norm(x, 3.0).item<double>() == doctest::Approx(std::cbrt(27.0 + 64.0)));
+  CHECK(L::matrix_norm(xg::ones({2, 3, 4}), "fro", {-2, -1}, true).shape() == xg::Shape{2, 1, 1});
+}

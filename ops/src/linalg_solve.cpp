@@ -42,8 +42,6 @@ void check_rows(const char* op, const Tensor& A, const Tensor& B) {
 
 // ---- primitives: A [batch..., n, n], B [batch..., n, k] with equal batch dims and dtypes ----------
 
-Tensor solve_primitive(const char* op, const Tensor& A, const Tensor& B);
-
 Tensor solve_primitive(const char* op, const Tensor& A, const Tensor& B) {
   const std::int64_t n = A.size(-1), k = B.size(-1), batch = batch_count(A);
   const Tensor a = A.detach().contiguous();
