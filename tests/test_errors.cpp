@@ -314,3 +314,105 @@ TEST_CASE("regressions from fuzzing: what used to escape as another exception or
   // A header number beyond double's range made nlohmann throw out_of_range, not parse_error.
   CHECK_THROWS_AS(xg::nn::load(dir.file("big.st", safetensors_bytes("{\"a\": -1e400}", ""))), xg::Error);
 }
+
+TEST_CASE("linalg: singular, non-square, mismatched and wrong-dtype inputs get clear errors") {
+  namespace L = xg::linalg;
+  const auto f64 = [](std::vector<double> v, xg::Shape s) { return xg::tensor(v, s, xg::kFloat64); };
+  // Batch element 1 is singular (two equal rows); element 0 is fine.
+  const auto singular = f64({2, 0, 0, 2, 1, 2, 1, 2}, {2, 2, 2});
+  const auto not_pd = f64({4, 0, 0, 4, 1, 2, 2, 1}, {2, 2, 2});  // element 1 has eigenvalues 3 and -1
+  const auto lower_zero_diag = f64({1, 0, 5, 0}, {2, 2});
+  const auto eye2 = xg::eye(2, xg::kFloat64);
+  const std::vector<Misuse> table = {
+      {"inv singular", [&] { L::inv(singular); }, {"linalg.inv", "[2, 2, 2]", "batch index 1", "singular"}},
+      {"solve singular", [&] { L::solve(singular, xg::ones({2, 2, 1}, xg::kFloat64)); },
+       {"linalg.solve", "[2, 2, 2]", "batch index 1", "singular"}},
+      {"cholesky not positive-definite", [&] { L::cholesky(not_pd); },
+       {"linalg.cholesky", "[2, 2, 2]", "batch index 1", "not positive-definite", "order 2"}},
+      {"solve_triangular zero diagonal", [&] { L::solve_triangular(lower_zero_diag, eye2, false); },
+       {"linalg.solve_triangular", "[2, 2]", "batch index 0", "diagonal element 2"}},
+      {"slogdet backward singular",
+       [&] {
+         auto a = singular.clone().requires_grad_();
+         std::get<1>(L::slogdet(a)).sum().backward();
+       },
+       {"linalg.slogdet (backward)", "batch index 1", "singular"}},
+      {"inv non-square", [] { L::inv(xg::zeros({2, 3}, xg::kFloat64)); }, {"linalg.inv", "square", "[2, 3]"}},
+      {"det 1-D", [] { L::det(xg::zeros({3}, xg::kFloat64)); }, {"linalg.det", "at least 2 dimensions", "[3]"}},
+      {"slogdet non-square", [] { L::slogdet(xg::zeros({3, 2})); }, {"linalg.slogdet", "square", "[3, 2]"}},
+      {"cholesky non-square", [] { L::cholesky(xg::zeros({1, 2, 3})); }, {"linalg.cholesky", "[1, 2, 3]"}},
+      {"solve rows", [&] { L::solve(eye2, xg::zeros({3, 1}, xg::kFloat64)); },
+       {"linalg.solve", "[2, 2]", "[3, 1]", "3 rows"}},
+      {"solve batch", [&] { L::solve(xg::zeros({2, 2, 2}, xg::kFloat64), xg::zeros({3, 2, 1}, xg::kFloat64)); },
+       {"linalg.solve", "[2]", "[3]"}},
+      {"solve dtypes", [&] { L::solve(eye2, xg::zeros({2, 1})); }, {"linalg.solve", "float64", "float32"}},
+      {"solve_triangular rows", [&] { L::solve_triangular(eye2, xg::zeros({3, 1}, xg::kFloat64), true); },
+       {"linalg.solve_triangular", "[3, 1]"}},
+      {"cholesky_solve rows", [&] { xg::cholesky_solve(xg::zeros({3, 1}, xg::kFloat64), eye2); },
+       {"cholesky_solve", "[2, 2]", "[3, 1]"}},
+      {"cholesky_solve non-square L", [] { xg::cholesky_solve(xg::zeros({2, 1}), xg::zeros({2, 3})); },
+       {"cholesky_solve", "L", "[2, 3]"}},
+      {"inv int64", [] { L::inv(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.inv", "int64"}},
+      {"cholesky int64", [] { L::cholesky(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.cholesky", "int64"}},
+      {"eigh non-square", [] { L::eigh(xg::zeros({2, 3})); }, {"linalg.eigh", "square", "[2, 3]"}},
+      {"eigh UPLO", [] { L::eigh(xg::zeros({2, 2}), "X"); }, {"linalg.eigh", "UPLO", "X"}},
+      {"eigh int64", [] { L::eigh(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.eigh", "int64"}},
+      {"qr 1-D", [] { L::qr(xg::zeros({3})); }, {"linalg.qr", "[3]"}},
+      {"qr mode", [] { L::qr(xg::zeros({3, 3}), "full"); }, {"linalg.qr", "mode", "full"}},
+      {"svd 1-D", [] { L::svd(xg::zeros({4})); }, {"linalg.svd", "[4]"}},
+      {"svd driver", [] { L::svd(xg::zeros({2, 2}), true, "magic"); }, {"linalg.svd", "driver", "magic"}},
+      {"svdvals int64", [] { L::svdvals(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.svdvals", "int64"}},
+      {"pinv 1-D", [] { L::pinv(xg::zeros({3})); }, {"linalg.pinv", "[3]"}},
+      {"pinv hermitian non-square", [] { L::pinv(xg::zeros({2, 3}), 1e-15, true); }, {"linalg.pinv", "square", "[2, 3]"}},
+      {"lstsq rows", [] { L::lstsq(xg::zeros({4, 3}), xg::zeros({5, 2})); }, {"linalg.lstsq", "[4, 3]", "[5, 2]"}},
+      {"lstsq driver", [] { L::lstsq(xg::zeros({4, 3}), xg::zeros({4, 2}), std::nullopt, "gelsx"); },
+       {"linalg.lstsq", "driver", "gelsx"}},
+      {"lstsq dtypes", [] { L::lstsq(xg::zeros({4, 3}), xg::zeros({4, 2}, xg::kFloat64)); },
+       {"linalg.lstsq", "float32", "float64"}},
+      {"vector_norm dim", [] { L::vector_norm(xg::zeros({2, 3}), 2, std::vector<std::int64_t>{2}); },
+       {"linalg.vector_norm", "dimension 2", "[2, 3]"}},
+      {"vector_norm int64", [] { L::vector_norm(xg::ones({2}, xg::kInt64)); }, {"linalg.vector_norm", "int64"}},
+      {"matrix_norm 1-D", [] { L::matrix_norm(xg::zeros({3})); }, {"linalg.matrix_norm", "[3]"}},
+      {"matrix_norm ord", [] { L::matrix_norm(xg::zeros({3, 3}), 3.0); }, {"linalg.matrix_norm", "ord", "3"}},
+      {"matrix_norm ord name", [] { L::matrix_norm(xg::zeros({3, 3}), "max"); }, {"linalg.matrix_norm", "max"}},
+      {"matrix_norm same dims", [] { L::matrix_norm(xg::zeros({3, 3}), "fro", {1, -1}); },
+       {"linalg.matrix_norm", "twice"}},
+      {"norm ord on 3-D", [] { L::norm(xg::zeros({2, 2, 2}), 2.0); }, {"linalg.norm", "[2, 2, 2]"}},
+      {"det int64", [] { L::det(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.det", "int64"}},
+      {"slogdet int64", [] { L::slogdet(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.slogdet", "int64"}},
+      {"qr int64", [] { L::qr(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.qr", "int64"}},
+      {"qr complete tall with grad", [] { L::qr(xg::zeros({3, 2}, xg::kFloat64, true), "complete"); },
+       {"linalg.qr", "complete", "[3, 2]", "not differentiable"}},
+      {"pinv int64", [] { L::pinv(xg::ones({2, 2}, xg::kInt64)); }, {"linalg.pinv", "int64"}},
+      {"solve_triangular dtypes", [] { L::solve_triangular(xg::eye(2), xg::zeros({2, 1}, xg::kFloat64), false); },
+       {"linalg.solve_triangular", "float32", "float64"}},
+      {"cholesky_solve dtypes", [] { xg::cholesky_solve(xg::zeros({2, 1}, xg::kFloat64), xg::eye(2)); },
+       {"cholesky_solve", "float64", "float32"}},
+      {"solve_triangular batch", [] { L::solve_triangular(xg::zeros({2, 2, 2}), xg::zeros({3, 2, 1}), true); },
+       {"linalg.solve_triangular", "[2]", "[3]"}},
+      {"lstsq singular values of int", [] { L::lstsq(xg::ones({3, 2}, xg::kInt64), xg::ones({3, 1}, xg::kInt64)); },
+       {"linalg.lstsq", "int64"}},
+  };
+  for (const auto& m : table) expect_error(m);
+}
+
+TEST_CASE("autograd::functional: misuse gets clear errors") {
+  namespace F = xg::autograd::functional;
+  const auto x = xg::ones({2}, xg::kFloat64);
+  const F::Function square = [](const xg::Tensor& t) { return t * t; };
+  const F::Function to_int = [](const xg::Tensor& t) { return xg::gt(t, 0.0); };
+  const std::vector<Misuse> table = {
+      {"vjp without v", [&] { F::vjp(square, x); }, {"vjp", "v must be given", "[2]"}},
+      {"vjp v shape", [&] { F::vjp(square, x, xg::ones({3}, xg::kFloat64)); }, {"vjp", "[3]", "[2]"}},
+      {"jvp u shape", [&] { F::jvp(square, x, xg::ones({2, 1}, xg::kFloat64)); }, {"jvp", "[2, 1]", "[2]"}},
+      {"jvp u count", [&] { F::jvp([](const std::vector<xg::Tensor>& t) { return t[0]; }, {x, x}, {x}); },
+       {"jvp", "1 tensors", "2 inputs"}},
+      {"hessian of a vector", [&] { F::hessian(square, x); }, {"hessian", "single element", "[2]"}},
+      {"hvp of a vector", [&] { F::hvp(square, x, x); }, {"hvp", "single element"}},
+      {"int input", [&] { F::jacobian(square, xg::ones({2}, xg::kInt64)); }, {"jacobian", "input 0", "int64"}},
+      {"bool output", [&] { F::jacobian(to_int, x); }, {"jacobian", "bool"}},
+      {"strict", [&] { F::vjp([](const xg::Tensor&) { return xg::ones({1}, xg::kFloat64); }, x, xg::Tensor(), false, true); },
+       {"vjp", "independent of input 0", "strict"}},
+  };
+  for (const auto& m : table) expect_error(m);
+}

@@ -3,6 +3,8 @@
 // never checked, or if a checked graph held a node missing from the registry.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <set>
 
 #include <xgrad/xgrad.hpp>
@@ -140,6 +142,94 @@ TEST_CASE("gradcheck: linear algebra") {
   check("linear", [](const Inputs& x) { return xg::linear(x[0], x[1], x[2]); }, {rnd({5, 3}), rnd({2, 3}), rnd({2})});
   check("linear no bias, 3-D input", [](const Inputs& x) { return xg::linear(x[0], x[1]); }, {rnd({2, 5, 3}), rnd({2, 3})});
   check("t and transpose", [](const Inputs& x) { return x[0].t() * xg::transpose(x[1], 0, 1); }, {rnd({3, 2}), rnd({3, 2})});
+}
+
+TEST_CASE("gradcheck: xgrad::linalg") {
+  xg::manual_seed(9);
+  namespace L = xg::linalg;
+  // Well-conditioned inputs: random entries in [-1, 1] plus 3 on the diagonal.
+  auto well = [](xg::Shape shape) {
+    return (xg::rand(shape, xg::kFloat64) * 2.0 - 1.0 + 3.0 * xg::eye(shape.back(), xg::kFloat64)).requires_grad_();
+  };
+  auto spd = [](const xg::Tensor& x) {  // symmetric positive-definite, built differentiably from x
+    return xg::matmul(x, xg::transpose(x, -2, -1)) + 3.0 * xg::eye(x.size(-1), xg::kFloat64);
+  };
+  check("linalg.solve batched", [](const Inputs& x) { return L::solve(x[0], x[1]); }, {well({2, 3, 3}), rnd({2, 3, 2})});
+  check("linalg.solve broadcast, vector, right",
+        [](const Inputs& x) { return L::solve(x[0], x[1]).sum() * L::solve(x[0], x[2], false); },
+        {well({3, 3}), rnd({3}), rnd({2, 3})});
+  check("linalg.inv", [](const Inputs& x) { return L::inv(x[0]); }, {well({2, 3, 3})});
+  check("linalg.slogdet", [](const Inputs& x) { return std::get<1>(L::slogdet(x[0])); }, {-well({2, 3, 3})});
+  check("linalg.det", [](const Inputs& x) { return L::det(x[0]); }, {-well({3, 3})});
+  check("linalg.cholesky", [spd](const Inputs& x) { return L::cholesky(spd(x[0])); }, {rnd({2, 3, 3})});
+  check("linalg.cholesky upper", [spd](const Inputs& x) { return L::cholesky(spd(x[0]), true); }, {rnd({3, 3})});
+  for (bool upper : {false, true})
+    for (bool left : {false, true})
+      for (bool unit : {false, true})
+        check(fmt::format("linalg.solve_triangular upper={} left={} unit={}", upper, left, unit),
+              [upper, left, unit](const Inputs& x) { return L::solve_triangular(x[0], x[1], upper, left, unit); },
+              {well({2, 3, 3}), rnd(left ? xg::Shape{2, 3, 2} : xg::Shape{2, 2, 3})});
+  check("cholesky_solve", [spd](const Inputs& x) { return xg::cholesky_solve(x[1], L::cholesky(spd(x[0]))); },
+        {rnd({2, 3, 3}), rnd({2, 3, 2})});
+  // Decompositions, through functions that do not depend on the signs of eigen- and singular vectors.
+  auto symmetric = [](const xg::Tensor& x) { return x + xg::transpose(x, -2, -1); };
+  auto first_row = [](const xg::Tensor& m) { return xg::narrow(m, -2, 0, 1); };
+  check("linalg.eigh",
+        [symmetric, first_row](const Inputs& x) {
+          auto [w, v] = L::eigh(symmetric(x[0]));
+          return xg::cat({xg::flatten(v * first_row(v), -2), w}, -1);
+        },
+        {rnd({2, 3, 3})});
+  // The gradient is symmetric (as torch's) while only one triangle is read: check on symmetric input.
+  check("linalg.eigvalsh upper", [symmetric](const Inputs& x) { return L::eigvalsh(symmetric(x[0]), "U"); }, {rnd({3, 3})});
+  auto diag = [](const xg::Tensor& m) { return xg::sum(m * xg::eye(m.size(-1), m.dtype()), {-1}); };
+  for (xg::Shape shape : {xg::Shape{2, 4, 3}, xg::Shape{3, 3}, xg::Shape{3, 5}})
+    check(fmt::format("linalg.qr {}", xg::shape_str(shape)),
+          [diag](const Inputs& x) {
+            auto [q, r] = L::qr(x[0]);
+            const auto d = diag(xg::narrow(r, -1, 0, r.size(-2)));
+            return xg::cat({xg::flatten(q * xg::unsqueeze(d, -2), -2), xg::flatten(r * xg::unsqueeze(d, -1), -2)}, -1);
+          },
+          {rnd(shape)});
+  for (xg::Shape shape : {xg::Shape{2, 4, 3}, xg::Shape{3, 5}})
+    check(fmt::format("linalg.svd {}", xg::shape_str(shape)),
+          [first_row](const Inputs& x) {
+            auto [u, s, vh] = L::svd(x[0], /*full_matrices=*/false);
+            const auto u_scaled = u * first_row(xg::transpose(vh, -2, -1));  // column j times Vh[j, 0]
+            const auto vh_scaled = vh * xg::transpose(first_row(u), -2, -1);  // row j times U[0, j]
+            return xg::cat({xg::flatten(u_scaled, -2), xg::flatten(vh_scaled, -2), s}, -1);
+          },
+          {rnd(shape)});
+  check("linalg.svdvals", [](const Inputs& x) { return L::svdvals(x[0]); }, {rnd({4, 3})});
+  check("linalg.pinv tall and wide",
+        [](const Inputs& x) { return xg::cat({xg::flatten(L::pinv(x[0])), xg::flatten(L::pinv(x[1]))}); },
+        {rnd({2, 4, 3}), rnd({3, 5})});
+  check("linalg.pinv hermitian", [symmetric](const Inputs& x) { return L::pinv(symmetric(x[0]), 1e-15, true); },
+        {rnd({3, 3})});
+  check("linalg.lstsq solution and residuals",
+        [](const Inputs& x) {
+          auto [solution, residuals, rank, sv] = L::lstsq(x[0], x[1], std::nullopt, "gelsd");
+          return xg::cat({xg::flatten(solution), xg::flatten(residuals)});
+        },
+        {rnd({2, 5, 3}), rnd({2, 5, 2})});
+  check("cholesky_solve of a factor", [](const Inputs& x) { return xg::cholesky_solve(x[1], x[0], true); },
+        {well({3, 3}), rnd({3, 2})});
+}
+
+TEST_CASE("gradcheck: linalg norms (composites)") {
+  xg::manual_seed(10);
+  namespace L = xg::linalg;
+  const double inf = std::numeric_limits<double>::infinity();
+  using Dims = std::vector<std::int64_t>;
+  for (double ord : {2.0, 1.0, 3.0, 0.5, inf, -inf})
+    check(fmt::format("vector_norm ord {}", ord), [ord](const Inputs& x) { return L::vector_norm(x[0], ord, Dims{1}); },
+          {away_from_zero({2, 4})});
+  for (double ord : {2.0, -2.0, 1.0, -1.0, inf, -inf})
+    check(fmt::format("matrix_norm ord {}", ord), [ord](const Inputs& x) { return L::matrix_norm(x[0], ord); },
+          {away_from_zero({2, 3, 4})});
+  check("matrix_norm fro", [](const Inputs& x) { return L::matrix_norm(x[0], "fro", {0, 2}, true); }, {rnd({3, 2, 4})});
+  check("matrix_norm nuc", [](const Inputs& x) { return L::matrix_norm(x[0], "nuc"); }, {rnd({2, 3, 4})});
+  check("norm", [](const Inputs& x) { return L::norm(x[0]) * L::norm(x[0], "fro"); }, {rnd({3, 4})});
 }
 
 TEST_CASE("gradcheck: shape ops") {

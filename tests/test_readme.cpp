@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include <xgrad/xgrad.hpp>
+#include <xgrad/xtensor.hpp>
+#include <xtensor/xbuilder.hpp>
 
 namespace {
 
@@ -70,6 +72,38 @@ TEST_CASE("README: threads, autocast, flush denormal") {
   xg::set_flush_denormal(false);
   xg::set_num_threads(saved_threads);
   CHECK(xg::get_num_threads() == saved_threads);
+}
+
+TEST_CASE("README: linear algebra and higher-order derivatives") {
+  const auto A = xg::tensor({2.0, 1.0, 0.5, -3.0}, {2, 2}, xg::kFloat64);
+  const auto K = xg::tensor({4.0, 1.0, 1.0, 3.0}, {2, 2}, xg::kFloat64);
+  const auto y = xg::tensor({1.0, 2.0}, {2, 1}, xg::kFloat64);
+  const auto x = xg::tensor({0.5, -1.0, 2.0}, {3}, xg::kFloat64);
+  const auto v = xg::tensor({1.0, 0.0, 1.0}, {3}, xg::kFloat64);
+  auto [sign, logabsdet] = xg::linalg::slogdet(A);
+  auto L = xg::linalg::cholesky(K);                    // K = L·Lᵀ
+  auto alpha = xg::cholesky_solve(y, L);               // K⁻¹·y
+  namespace F = xg::autograd::functional;
+  auto f = [](const xg::Tensor& x) { return xg::pow(x, 3.0).sum(); };
+  auto H = F::hessian(f, x);                           // diag(6x)
+  auto [fx, Hv] = F::hvp(f, x, v);                     // (f(x), H·v)
+  CHECK(sign.item<double>() == -1.0);
+  CHECK(logabsdet.item<double>() == doctest::Approx(std::log(6.5)));
+  CHECK(xg::max(xg::abs(xg::matmul(K, alpha) - y)).item<double>() < 1e-14);
+  CHECK(H.to_vector() == std::vector<double>{3, 0, 0, 0, -6, 0, 0, 0, 12});
+  CHECK(fx.item<double>() == doctest::Approx(0.125 - 1 + 8));
+  CHECK(Hv.to_vector() == std::vector<double>{3, 0, 12});
+}
+
+TEST_CASE("README: xtensor interop") {
+  xt::xarray<double> a = xt::linspace<double>(0, 1, 5);
+  xg::Tensor t = xg::from_xtensor(a * 2.0);                  // a copy; dtype from the value type
+  auto v = xg::as_xtensor<double>(t);                         // zero copy: v(1) = 7 writes into t
+  auto shared = std::make_shared<xt::xarray<double>>(std::move(a));
+  xg::Tensor u = xg::from_xtensor_view(shared);               // zero copy the other way; u keeps it alive
+  v(1) = 7;
+  CHECK(t.to_vector() == std::vector<double>{0, 7, 1, 1.5, 2});
+  CHECK(u.data_ptr<double>() == shared->data());
 }
 
 TEST_CASE("DESIGN.md 5: a user's Module, Adam, cross-entropy, save") {

@@ -12,8 +12,11 @@ Storage::Storage(std::size_t nbytes_) : data(inline_buffer), nbytes(nbytes_) {
   data = detail::allocate_buffer(nbytes);  // 64-byte aligned: SIMD loads stay aligned
 }
 
+Storage::Storage(void* external, std::size_t nbytes_, std::shared_ptr<void> owner_)
+    : data(external), nbytes(nbytes_), owner(std::move(owner_)) {}
+
 Storage::~Storage() {
-  if (data != inline_buffer) detail::free_buffer(data, nbytes);
+  if (data != inline_buffer && !owner) detail::free_buffer(data, nbytes);
 }
 
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, Shape shape_, Dtype dtype_)

@@ -20,6 +20,11 @@ const std::vector<std::string>& registered_backward_names() {
       "SumBackward", "MaxBackward", "MinBackward",
       // linear algebra
       "MmBackward", "BmmBackward", "LinearBackward",
+      // xgrad::linalg (linalg_solve.cpp, linalg_det.cpp, linalg_decomp.cpp, linalg_lstsq.cpp)
+      "LinalgSolveBackward", "LinalgSolveTriangularBackward", "LinalgCholeskyBackward", "LinalgSlogdetBackward",
+      "LinalgDetBackward",
+      "LinalgEighEigenvaluesBackward", "LinalgEighEigenvectorsBackward", "LinalgQrQBackward", "LinalgQrRBackward",
+      "LinalgSvdUBackward", "LinalgSvdSBackward", "LinalgSvdVhBackward", "LinalgPinvBackward",
       // shape
       "ViewBackward", "SqueezeBackward", "UnsqueezeBackward", "PermuteBackward", "CatBackward", "NarrowBackward",
       // indexing

@@ -23,6 +23,8 @@ struct GradModeFast {
 // live inside the Storage object itself, so a tiny tensor costs one allocation less.
 struct Storage {
   explicit Storage(std::size_t nbytes);
+  // Memory borrowed from outside (an xtensor container): `owner` keeps it alive; it is not freed here.
+  Storage(void* external, std::size_t nbytes, std::shared_ptr<void> owner);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -30,6 +32,7 @@ struct Storage {
   void* data;
   std::size_t nbytes;
   std::uint32_t version = 0;  // bumped by every in-place change; saved tensors compare against it
+  std::shared_ptr<void> owner;  // set for borrowed memory
   alignas(16) unsigned char inline_buffer[16];
 };
 
