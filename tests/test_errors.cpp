@@ -383,6 +383,10 @@ TEST_CASE("hostile input: what torch refuses or what used to be silently wrong g
       {"view overflow", [] { z({2}).view({1LL << 40, 1LL << 40, 2}); }, {"view", "int64"}},
       {"expand overflow", [] { xg::expand(z({1}), {1LL << 40, 1LL << 40}); }, {"expand", "int64"}},
       {"expand beyond memory", [] { xg::expand(z({1}), {1LL << 42}); }, {"expand", "17592186044416 bytes"}},
+      {"broadcast add beyond memory", [] { z({1LL << 20, 1}) + z({1, 1LL << 20}); },
+       {"add", "4398046511104 bytes", "[1048576, 1048576]"}},
+      {"broadcast compare beyond memory", [] { xg::lt(z({1LL << 20, 1}), z({1, 1LL << 20})); },
+       {"lt", "1099511627776 bytes"}},
       {"one_hot beyond memory", [] { xg::one_hot(idx({0}), 1LL << 42); }, {"one_hot", "bytes"}},
       // Lists with an undefined tensor name the op and the position.
       {"cat with an undefined tensor", [] { xg::cat({z({2}), xg::Tensor()}); }, {"cat", "tensor 1", "undefined"}},
