@@ -215,9 +215,14 @@ Tensor narrow(const Tensor& t, std::int64_t dim, std::int64_t start, std::int64_
   const auto d = wrap_dim("narrow", dim, t.dim());
   const std::int64_t size = t.size(d);
   if (start < 0) start += size;
-  if (start < 0 || length < 0 || start + length > size)
+  // Compared without computing start + length, which overflows for a hostile length near INT64_MAX.
+  if (start < 0 || length < 0 || start > size || length > size - start) {
+    std::int64_t end = 0;
+    const std::string end_str =
+        __builtin_add_overflow(start, length, &end) ? fmt::format("{} + {}", start, length) : std::to_string(end);
     throw Error(fmt::format("narrow: range [{}, {}) is out of bounds for dimension {} of size {} (shape {})", start,
-                            start + length, d, size, shape_str(t.shape())));
+                            end_str, d, size, shape_str(t.shape())));
+  }
   Shape out_shape = t.shape();
   out_shape[d] = length;
   Tensor out = make_tensor(out_shape, t.dtype());
