@@ -64,3 +64,11 @@ write("csv", "categorical_named", bytes([0b010001, 4]) + b"x;label;y\n1;cat;2\n3
 write("csv", "no_header_regression", bytes([0b100110, 0b1001]) + b" 1\t2\t3.25 \n4\t5\t-6\n")
 write("csv", "quoted", bytes([0b000001, 2]) + b'"id","v"\n"1","2.5"\n"2"," 3 "\n')
 write("csv", "columns_pick", bytes([0b000000, 5]) + b"1|2|3|4\n5|6|7|8\n")
+
+# Hostile-input seeds: a spreadsheet's byte-order mark, a NUL byte and a long field in CSV; an IDX
+# gzip with more data than its header declares; a safetensors header with an empty tensor name.
+write("csv", "utf8_bom", bytes([0b000001, 4]) + b"\xef\xbb\xbflabel,a\n1,2.5\n0,3.5\n")
+write("csv", "nul_byte", bytes([0b000001, 1]) + b"a,label\n1\x00x,0\n")
+write("csv", "long_field", bytes([0b000001, 1]) + b"a,label\n" + b"7" * 4096 + b"x,0\n")
+write("idx", "gz_trailing", b"\0" + gzip.compress(labels + b"\x05\x06", mtime=0))
+write("safetensors", "empty_name", safetensors({"": ("F32", [1], struct.pack("<f", 1.0))}))

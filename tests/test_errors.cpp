@@ -1,6 +1,11 @@
 // Bad input: each misuse throws xgrad::Error whose message names the op and the operands.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 
@@ -415,4 +420,317 @@ TEST_CASE("autograd::functional: misuse gets clear errors") {
        {"vjp", "independent of input 0", "strict"}},
   };
   for (const auto& m : table) expect_error(m);
+// ---- Hostile input (issue "nothing silently wrong"): in-place dtypes, huge shapes, hooks, files ----
+
+namespace {
+
+// A pid no process can have (above Linux's largest pid_max): a temporary of a save that was killed.
+constexpr long kDeadPid = 999999999;
+
+// Writes a file whose modification time lies `age` in the past.
+void write_aged(const std::filesystem::path& path, std::chrono::seconds age) {
+  data_test::write_text(path, "partial checkpoint");
+  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now() - age);
+}
+
+xg::Tensor leaf3() { return xg::ones({3}, xg::kFloat32, true); }
+
+}  // namespace
+
+TEST_CASE("hostile input: what torch refuses or what used to be silently wrong gets an error naming the op") {
+  namespace F = xg::nn::functional;
+  namespace xd = xg::data;
+  namespace init = xg::nn::init;
+  const ScratchDir dir;
+  const std::string f32x2 = std::string(8, '\0');
+  REQUIRE(::mkfifo((dir.path / "pipe").c_str(), 0600) == 0);
+  const std::string pipe = (dir.path / "pipe").string();
+  const std::vector<Misuse> table = {
+      // In-place arithmetic whose result type does not fit the destination (torch: "result type Float
+      // can't be cast to the desired output type Long") used to truncate silently.
+      {"int64 mul_(0.5)", [] { xg::zeros({2}, xg::kInt64).mul_(0.5); }, {"mul_", "int64", "0.5", "can't be cast"}},
+      {"int64 mul_ by a float tensor", [] { xg::zeros({2}, xg::kInt64).mul_(xg::tensor({0.5}, {1})); },
+       {"mul_", "float32", "int64", "[1]"}},
+      {"int64 add_(0.5)", [] { xg::zeros({2}, xg::kInt64).add_(0.5); }, {"add_", "int64", "0.5"}},
+      {"int64 add_ a float64 tensor", [] { xg::zeros({2}, xg::kInt64).add_(xg::ones({2}, xg::kFloat64)); },
+       {"add_", "float64", "int64", "[2]"}},
+      {"int64 mul_(NaN)", [] { xg::zeros({2}, xg::kInt64).mul_(NAN); }, {"mul_", "nan", "int64"}},
+      {"bool add_ an int64 tensor", [] { xg::zeros({2}, xg::kBool).add_(xg::ones({2}, xg::kInt64)); },
+       {"add_", "int64", "bool"}},
+      {"int64 add_ with alpha 0.5", [] { xg::zeros({2}, xg::kInt64).add_(xg::ones({2}, xg::kInt64), 0.5); },
+       {"add_", "alpha 0.5", "int64"}},
+      // Values an int64 cannot hold (the cast was undefined behaviour, giving INT64_MIN).
+      {"full NaN as int64", [] { xg::full({2}, NAN, xg::kInt64); }, {"full", "nan", "int64"}},
+      {"full infinity as int64", [] { xg::full({2}, INFINITY, xg::kInt64); }, {"full", "inf", "int64"}},
+      {"full 1e30 as int64", [] { xg::full({2}, 1e30, xg::kInt64); }, {"full", "1e+30", "int64"}},
+      {"fill_ NaN into int64", [] { xg::zeros({2}, xg::kInt64).fill_(NAN); }, {"fill_", "nan", "int64", "[2]"}},
+      {"tensor of NaN as int64", [] { xg::tensor({NAN}, {1}, xg::kInt64); }, {"tensor", "nan", "int64"}},
+      // Random real numbers in an integer or bool tensor were all zeros (torch raises).
+      {"rand int64", [] { xg::rand({4}, xg::kInt64); }, {"rand", "int64", "float32 or float64"}},
+      {"rand bool", [] { xg::rand({4}, xg::kBool); }, {"rand", "bool"}},
+      {"randn int64", [] { xg::randn({4}, xg::kInt64); }, {"randn", "int64"}},
+      {"randn bool", [] { xg::randn({4}, xg::kBool); }, {"randn", "bool"}},
+      // Huge shapes: an xgrad::Error naming the op and the bytes, never std::bad_alloc.
+      {"zeros of 2^40 floats", [] { xg::zeros({1LL << 40}); }, {"zeros", "4398046511104 bytes", "[1099511627776]"}},
+      {"arange(0, 1e18, 1)", [] { xg::arange(0, 1e18, 1); }, {"arange", "4000000000000000000 bytes"}},
+      {"arange beyond int64", [] { xg::arange(0, 1e300, 1); }, {"arange", "int64"}},
+      {"empty of 2^50 doubles", [] { xg::empty({1LL << 50}, xg::kFloat64); }, {"empty", "9007199254740992 bytes"}},
+      {"ones whose bytes overflow", [] { xg::ones({1LL << 61}, xg::kFloat64); },
+       {"ones", "[2305843009213693952]", "more bytes than memory can address"}},
+      {"randn of 2^40", [] { xg::randn({1LL << 40}); }, {"randn", "bytes"}},
+      {"reshape overflow", [] { z({2}).reshape({1LL << 40, 1LL << 40}); },
+       {"reshape", "[1099511627776, 1099511627776]", "int64"}},
+      {"view overflow", [] { z({2}).view({1LL << 40, 1LL << 40, 2}); }, {"view", "int64"}},
+      {"expand overflow", [] { xg::expand(z({1}), {1LL << 40, 1LL << 40}); }, {"expand", "int64"}},
+      {"expand beyond memory", [] { xg::expand(z({1}), {1LL << 42}); }, {"expand", "17592186044416 bytes"}},
+      {"broadcast add beyond memory", [] { z({1LL << 20, 1}) + z({1, 1LL << 20}); },
+       {"add", "4398046511104 bytes", "[1048576, 1048576]"}},
+      {"broadcast compare beyond memory", [] { xg::lt(z({1LL << 21, 1}), z({1, 1LL << 21})); },
+       {"lt", "4398046511104 bytes"}},
+      {"one_hot beyond memory", [] { xg::one_hot(idx({0}), 1LL << 42); }, {"one_hot", "bytes"}},
+      // Lists with an undefined tensor name the op and the position.
+      {"narrow with a length near INT64_MAX (signed overflow)", [] { xg::narrow(z({4}), 0, 2, INT64_MAX); },
+       {"narrow", "2 + 9223372036854775807", "size 4"}},
+      {"cat with an undefined tensor", [] { xg::cat({z({2}), xg::Tensor()}); }, {"cat", "tensor 1", "undefined"}},
+      {"cat with an undefined first tensor", [] { xg::cat({xg::Tensor(), z({2})}); }, {"cat", "tensor 0"}},
+      {"stack with an undefined tensor", [] { xg::stack({z({2}), xg::Tensor()}); }, {"stack", "tensor 1"}},
+      // one_hot's num_classes: -1 infers (see below); other negatives and nothing to infer from fail.
+      {"one_hot num_classes -2", [] { xg::one_hot(idx({0}), -2); }, {"one_hot", "-2"}},
+      {"one_hot infer from nothing", [] { xg::one_hot(xg::zeros({0}, xg::kInt64), -1); }, {"one_hot", "empty", "[0]"}},
+      {"one_hot infer from negative labels", [] { xg::one_hot(idx({-3, -4}), -1); }, {"one_hot", "-3"}},
+      // Hooks that change the gradient's shape or dtype are blamed on the hook.
+      {"leaf hook returning another shape", [] {
+         auto x = leaf3();
+         x.register_hook([](const xg::Tensor&) { return xg::ones({4}); });
+         (x * 2.0).sum().backward();
+       }, {"register_hook", "leaf", "[4]", "[3]"}},
+      {"non-leaf hook returning another shape", [] {
+         auto x = leaf3();
+         auto y = x * 2.0;
+         y.register_hook([](const xg::Tensor&) { return xg::ones({4}); });
+         y.sum().backward();
+       }, {"register_hook", "output of MulBackward", "[4]", "[3]"}},
+      {"hook returning another dtype", [] {
+         auto x = leaf3();
+         x.register_hook([](const xg::Tensor& g) { return g.to(xg::kFloat64); });
+         (x * 2.0).sum().backward();
+       }, {"register_hook", "float64", "float32"}},
+      // Losses and init.
+      {"cross_entropy probabilities with ignore_index", [] {
+         F::cross_entropy(z({2, 3}), xg::full({2, 3}, 1.0 / 3), {.ignore_index = 0});
+       }, {"cross_entropy", "ignore_index 0", "[2, 3]"}},
+      {"xavier_uniform_ of a vector", [] { init::xavier_uniform_(z({3})); }, {"xavier_uniform_", "[3]"}},
+      {"xavier_normal_ of a vector", [] { init::xavier_normal_(z({3})); }, {"xavier_normal_", "[3]"}},
+      {"kaiming_uniform_ of a vector", [] { init::kaiming_uniform_(z({5})); }, {"kaiming_uniform_", "[5]"}},
+      {"kaiming_normal_ of a vector", [] { init::kaiming_normal_(z({5})); }, {"kaiming_normal_", "[5]"}},
+      {"calculate_fan_in_and_fan_out of a vector", [] { init::calculate_fan_in_and_fan_out(z({5})); },
+       {"calculate_fan_in_and_fan_out", "[5]"}},
+      // Readers refuse what is not a regular file before reading a byte (these never returned).
+      {"read_idx of /dev/zero", [] { xd::read_idx("/dev/zero"); }, {"read_idx", "/dev/zero", "character device"}},
+      {"read_csv of /dev/urandom", [] { xd::read_csv("/dev/urandom"); },
+       {"read_csv", "/dev/urandom", "character device"}},
+      {"nn::load of /dev/zero", [] { xg::nn::load("/dev/zero"); }, {"nn::load", "character device"}},
+      {"read_idx of a FIFO", [&] { xd::read_idx(pipe); }, {"read_idx", "pipe", "FIFO"}},
+      {"read_csv of a FIFO", [&] { xd::read_csv(pipe); }, {"read_csv", "FIFO"}},
+      {"nn::load of a FIFO", [&] { xg::nn::load(pipe); }, {"nn::load", "FIFO"}},
+      {"nn::load of a directory", [&] { xg::nn::load(dir.path.string()); }, {"nn::load", "directory"}},
+      {"read_csv of a directory", [&] { xd::read_csv(dir.path); }, {"read_csv", "directory"}},
+      {"read_idx gzip with more data than the header says", [&] {
+         const auto plain = data_test::idx_file(0x08, {2}, {1, 2, 3, 4, 5});
+         const auto gz = data_test::gzip_stored(plain);
+         xd::read_idx(dir.file("long.idx.gz", std::string(gz.begin(), gz.end())));
+       }, {"read_idx", "long.idx.gz", "trailing bytes", "byte offset 10 of the decompressed data"}},
+      // CSV messages: a field is shown cut short and with its control bytes escaped.
+      {"read_csv NUL byte in a field", [&] {
+         xd::read_csv(dir.file("nul.csv", std::string("a,label\n1\0x,0\n", 14)));
+       }, {"read_csv", "nul.csv", "line 2", "'1\\x00x' is not a number"}},
+      {"read_csv NUL byte in a label name", [&] {
+         xd::read_csv(dir.file("nulname.csv", std::string("a,lab\0el\n1,0\n", 13)), {.label_name = "label"});
+       }, {"read_csv", "'lab\\x00el'"}},
+      // Checkpoints.
+      {"nn::load of an empty tensor name", [&] {
+         xg::nn::load(dir.file("noname.st", safetensors_bytes(R"({"":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+                                                            f32x2)));
+       }, {"nn::load", "noname.st", "name cannot be empty"}},
+      {"nn::save of an empty tensor name", [&] {
+         xg::StateDict s;
+         s.insert("", z({2}));
+         xg::nn::save(s, (dir.path / "noname_save.st").string());
+       }, {"nn::save", "cannot be a tensor name"}},
+      {"nn::save through a loop of symbolic links", [&] {
+         std::filesystem::create_symlink(dir.path / "loop_b", dir.path / "loop_a");
+         std::filesystem::create_symlink(dir.path / "loop_a", dir.path / "loop_b");
+         xg::StateDict s;
+         s.insert("w", z({2}));
+         xg::nn::save(s, (dir.path / "loop_a").string());
+       }, {"nn::save", "loop_a", "symbolic links"}},
+  };
+  CHECK(table.size() >= 40);
+  MESSAGE("hostile-input rows: " << table.size());
+  for (const auto& misuse : table) expect_error(misuse);
+}
+
+TEST_CASE("hostile input: a 1 MB CSV field is not quoted whole in the message") {
+  const ScratchDir dir;
+  const std::string path = dir.file("wide.csv", "a,label\n" + std::string(1 << 20, 'x') + ",0\n");
+  try {
+    xg::data::read_csv(path);
+    FAIL("no exception for a non-numeric 1 MB field");
+  } catch (const xg::Error& e) {
+    const std::string message = e.what();
+    CHECK(message.find("line 2") != std::string::npos);
+    CHECK(message.find("(1048576 bytes)") != std::string::npos);
+    CHECK(message.size() < 400);
+  }
+}
+
+TEST_CASE("hostile input: what torch accepts works as in torch") {
+  SUBCASE("in-place ops whose result fits the destination") {
+    auto t = xg::tensor(std::vector<std::int64_t>{3, 4}, {2});
+    t.add_(1.0);
+    t.mul_(2.0);
+    t.add_(xg::tensor(std::vector<std::int64_t>{1, 1}, {2}), 3.0);
+    t.mul_(xg::ones({2}, xg::kBool));
+    CHECK(t.to_vector() == std::vector<double>{11, 13});
+    auto f = xg::ones({2});
+    f.mul_(xg::tensor(std::vector<std::int64_t>{2, 3}, {2}));  // an int64 operand into float32 is fine
+    CHECK(f.to_vector() == std::vector<double>{2, 3});
+    auto c = xg::zeros({2}, xg::kInt64);
+    c.copy_(xg::tensor({1.5, -2.5}, {2}));  // copy_ converts, as torch's (truncating toward zero)
+    CHECK(c.to_vector() == std::vector<double>{1, -2});
+  }
+  SUBCASE("full and tensor convert what int64 can hold") {
+    CHECK(xg::full({2}, 2.5, xg::kInt64).to_vector() == std::vector<double>{2, 2});
+    const std::int64_t big = (1LL << 53) + 1;  // not a double: it must not pass through one
+    CHECK(xg::tensor(std::vector<std::int64_t>{big}, {1}).item<std::int64_t>() == big);
+    CHECK(xg::full({1}, NAN).item<float>() != xg::full({1}, NAN).item<float>());  // floats keep NaN
+  }
+  SUBCASE("one_hot infers the number of classes from the largest label, as torch's default -1") {
+    const auto h = xg::one_hot(idx({0, 2}), -1);
+    CHECK(h.shape() == xg::Shape{2, 3});
+    CHECK(h.to_vector() == std::vector<double>{1, 0, 0, 0, 0, 1});
+    CHECK(xg::one_hot(idx({1})).shape() == xg::Shape{1, 2});
+  }
+  SUBCASE("cross_entropy with probabilities and the default ignore_index") {
+    const auto loss = xg::nn::functional::cross_entropy(z({2, 3}), xg::full({2, 3}, 1.0 / 3));
+    CHECK(loss.item<double>() == doctest::Approx(std::log(3.0)));
+  }
+}
+
+TEST_CASE("hostile input: a hook may run backward on an unrelated graph (reentrant backward)") {
+  auto a = xg::ones({1}, xg::kFloat32, true);
+  auto b = (a * a * 3.0).sum();
+  auto x = leaf3();
+  int calls = 0;
+  x.register_hook([&](const xg::Tensor& g) {
+    b.backward();
+    ++calls;
+    return g;
+  });
+  (x * 2.0).sum().backward();
+  CHECK(calls == 1);
+  CHECK(a.grad().to_vector() == std::vector<double>{6});
+  CHECK(x.grad().to_vector() == std::vector<double>{2, 2, 2});
+
+  // The same from a hook on a non-leaf, whose replacement gradient then flows on.
+  auto a2 = xg::ones({1}, xg::kFloat32, true);
+  auto b2 = (a2 * 5.0).sum();
+  auto x2 = leaf3();
+  auto y = x2 * 4.0;
+  y.register_hook([&](const xg::Tensor& g) {
+    b2.backward();
+    return g * 2.0;
+  });
+  y.sum().backward();
+  CHECK(a2.grad().to_vector() == std::vector<double>{5});
+  CHECK(x2.grad().to_vector() == std::vector<double>{8, 8, 8});
+}
+
+TEST_CASE("hostile input: a CSV with a UTF-8 byte-order mark reads as without one") {
+  const ScratchDir dir;
+  const std::string bom = "\xEF\xBB\xBF";
+  const auto named = xg::data::read_csv(dir.file("bom.csv", bom + "label,a\n1,2.5\n0,3.5\n"), {.label_name = "label"});
+  CHECK(named.columns == std::vector<std::string>{"a"});
+  CHECK(named.targets.to_vector() == std::vector<double>{1, 0});
+  const auto plain =
+      xg::data::read_csv(dir.file("bom_plain.csv", bom + "1,2\n3,4\n"), {.header = false, .label_column = 0});
+  CHECK(plain.targets.to_vector() == std::vector<double>{1, 3});
+  CHECK(plain.data.to_vector() == std::vector<double>{2, 4});
+}
+
+TEST_CASE("hostile input: nn::save writes through a symbolic link and removes stale temporaries") {
+  namespace fs = std::filesystem;
+  const ScratchDir dir;
+  xg::StateDict old_state, new_state;
+  old_state.insert("w", xg::zeros({2}));
+  new_state.insert("w", xg::ones({2}));
+
+  SUBCASE("a link to the checkpoint stays a link, and its target gets the new weights") {
+    fs::create_directory(dir.path / "runs");
+    const fs::path target = dir.path / "runs" / "model.safetensors", link = dir.path / "latest.safetensors";
+    xg::nn::save(old_state, target.string());
+    fs::create_symlink(fs::path("runs") / "model.safetensors", link);  // relative, as `ln -s` makes them
+    xg::nn::save(new_state, link.string());
+    CHECK(fs::is_symlink(link));
+    CHECK(xg::nn::load(target.string()).at("w").to_vector() == std::vector<double>{1, 1});
+    CHECK(xg::nn::load(link.string()).at("w").to_vector() == std::vector<double>{1, 1});
+    for (const auto& entry : fs::directory_iterator(dir.path / "runs"))
+      CHECK(entry.path().filename() == "model.safetensors");  // no temporary left next to the target
+  }
+  SUBCASE("a dangling link gets its target created") {
+    const fs::path link = dir.path / "dangling.safetensors";
+    fs::create_symlink("made.safetensors", link);
+    xg::nn::save(new_state, link.string());
+    CHECK(fs::is_symlink(link));
+    CHECK(fs::is_regular_file(dir.path / "made.safetensors"));
+  }
+  SUBCASE("temporaries of killed saves older than a minute go; others stay") {
+    const fs::path target = dir.path / "ckpt.safetensors";
+    const auto name = [&](const std::string& suffix) { return dir.path / ("ckpt.safetensors" + suffix); };
+    write_aged(name(fmt::format(".tmp.{}.0", kDeadPid)), std::chrono::minutes(5));
+    write_aged(name(fmt::format(".tmp.{}.17", kDeadPid)), std::chrono::minutes(2));
+    write_aged(name(fmt::format(".tmp.{}.1", kDeadPid)), std::chrono::seconds(5));       // too recent
+    write_aged(name(fmt::format(".tmp.{}.2", ::getppid())), std::chrono::minutes(5));    // its process runs
+    write_aged(name(".tmp.notes"), std::chrono::minutes(5));                            // not our pattern
+    write_aged(dir.path / fmt::format("other.safetensors.tmp.{}.0", kDeadPid), std::chrono::minutes(5));
+    xg::nn::save(new_state, target.string());
+    CHECK_FALSE(fs::exists(name(fmt::format(".tmp.{}.0", kDeadPid))));
+    CHECK_FALSE(fs::exists(name(fmt::format(".tmp.{}.17", kDeadPid))));
+    CHECK(fs::exists(name(fmt::format(".tmp.{}.1", kDeadPid))));
+    CHECK(fs::exists(name(fmt::format(".tmp.{}.2", ::getppid()))));
+    CHECK(fs::exists(name(".tmp.notes")));
+    CHECK(fs::exists(dir.path / fmt::format("other.safetensors.tmp.{}.0", kDeadPid)));
+    CHECK(xg::nn::load(target.string()).at("w").to_vector() == std::vector<double>{1, 1});
+  }
+}
+
+TEST_CASE("hostile input: Adam steps on after module.to(kFloat64), its state following the parameters") {
+  xg::manual_seed(0);
+  auto net = xg::nn::Linear(3, 2);
+  xg::optim::Adam opt(net->parameters(), {.lr = 0.1});
+  const auto x = xg::ones({4, 3});
+  net(x).sum().backward();
+  opt.step();
+  net->to(xg::kFloat64);
+  opt.zero_grad();
+  net(x.to(xg::kFloat64)).sum().backward();
+  CHECK_NOTHROW(opt.step());
+  const auto state = opt.state_dict();
+  CHECK(state.at("state.0.exp_avg").dtype() == xg::kFloat64);
+  CHECK(net->weight.dtype() == xg::kFloat64);
+}
+
+TEST_CASE("hostile input: a leaf's hook may run backward through that same leaf") {
+  auto x = leaf3();
+  auto z = (x * 3.0).sum();  // built before: inside a hook grad mode is off, as in torch
+  bool inside = false;
+  x.register_hook([&](const xg::Tensor& g) {
+    if (!inside) {
+      inside = true;
+      z.backward();  // reaches x's accumulator again, from inside its own hook
+    }
+    return g;
+  });
+  (x * 2.0).sum().backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{5, 5, 5});
 }

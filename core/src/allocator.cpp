@@ -1,5 +1,8 @@
 #include "xgrad/detail/allocator.hpp"
 
+#include <sys/sysinfo.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -43,9 +46,27 @@ BlockCache& cache() {
   return *instance;
 }
 
+// Physical memory plus swap, read once: no single tensor can be larger.
+std::size_t machine_memory_bytes() {
+  static const std::size_t bytes = [] {
+    constexpr std::size_t kCeiling = std::size_t{1} << 62;
+    struct sysinfo info {};
+    std::size_t total = 0;
+    if (::sysinfo(&info) != 0 ||
+        __builtin_mul_overflow(std::size_t{info.totalram} + info.totalswap, std::max<unsigned>(info.mem_unit, 1), &total))
+      return kCeiling;
+    return std::min(total, kCeiling);
+  }();
+  return bytes;
+}
+
 }  // namespace
 
 void* allocate_buffer(std::size_t nbytes) {
+  // A request beyond the machine's memory fails here rather than in malloc: with overcommit a huge
+  // block could be granted and the process killed while filling it, and sanitizer allocators abort
+  // on sizes they cannot serve. (This also keeps the rounding below from wrapping near SIZE_MAX.)
+  if (nbytes > machine_memory_bytes()) throw std::bad_alloc();
   const std::size_t size = rounded(nbytes);
   if (cacheable(size)) {
     BlockCache& c = cache();

@@ -46,7 +46,7 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
   if (!is_expandable_to(shape, t.shape()))
     throw Error(fmt::format("sum_to: a tensor of shape {} cannot be summed to shape {}", shape_str(t.shape()),
                             shape_str(shape)));
-  Tensor out = make_tensor(shape, t.dtype());
+  Tensor out = make_tensor(shape, t.dtype(), "expand");
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     using Acc = std::conditional_t<std::is_same_v<T, bool>, std::int64_t, T>;
@@ -108,7 +108,7 @@ Tensor expand(const Tensor& t, const Shape& shape) {
   if (!is_expandable_to(t.shape(), shape))
     throw Error(fmt::format("expand: a tensor of shape {} cannot be expanded to shape {}", shape_str(t.shape()),
                             shape_str(shape)));
-  Tensor out = make_tensor(shape, t.dtype());
+  Tensor out = make_tensor(shape, t.dtype(), "expand");
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* in = t.data_ptr<T>();

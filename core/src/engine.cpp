@@ -90,7 +90,10 @@ void add_to_buffer(Tensor& buffer, Tensor grad) {
 Tensor run_pre_hooks(Node& node, Tensor grad) {
   for (const TensorHook& hook : node.pre_hooks) {
     Tensor replaced = hook(grad);
-    if (replaced.defined()) grad = std::move(replaced);
+    if (replaced.defined()) {
+      check_hook_result(grad, replaced, node.name());
+      grad = std::move(replaced);
+    }
   }
   if (auto retained = node.retained.lock()) accumulate_into(retained->grad, grad);
   return grad;

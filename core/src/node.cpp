@@ -62,13 +62,27 @@ void accumulate_into(Tensor& stored, Tensor incoming) {
 Grads AccumulateGrad::apply(Tensor grad) {
   std::shared_ptr<TensorImpl> impl = leaf.lock();
   if (!impl || !grad.defined()) return {};
-  std::lock_guard<std::mutex> lock(mutex);
+  // Hooks run outside the lock: one may call backward on a graph that reaches this same leaf
+  // (reentrant backward, as torch allows), which would otherwise wait on this mutex forever.
   for (const TensorHook& hook : impl->leaf_hooks) {
     Tensor replaced = hook(grad);
-    if (replaced.defined()) grad = std::move(replaced);
+    if (replaced.defined()) {
+      check_hook_result(grad, replaced, nullptr);
+      grad = std::move(replaced);
+    }
   }
+  std::lock_guard<std::mutex> lock(mutex);
   accumulate_into(impl->grad, std::move(grad));
   return {};
+}
+
+void check_hook_result(const Tensor& grad, const Tensor& replaced, const char* node_name) {
+  if (replaced.shape() == grad.shape() && replaced.dtype() == grad.dtype()) return;
+  const std::string where = node_name ? fmt::format("the output of {}", node_name) : std::string("a leaf tensor");
+  throw Error(fmt::format("register_hook: a hook on {} returned a {} gradient of shape {} for a {} gradient of shape "
+                          "{}; a hook must keep the gradient's shape and dtype",
+                          where, dtype_name(replaced.dtype()), shape_str(replaced.shape()), dtype_name(grad.dtype()),
+                          shape_str(grad.shape())));
 }
 
 std::shared_ptr<Node> gradient_edge(const Tensor& t) {

@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <cstdlib>
 #include <new>
+
+#include <fmt/format.h>
 
 #include "xgrad/detail/allocator.hpp"
 #include "xgrad/detail/node.hpp"
@@ -26,11 +29,29 @@ TensorImpl::~TensorImpl() {
   if (grad_fn) release_node(std::move(grad_fn));
 }
 
-Tensor make_tensor(const Shape& shape, Dtype dtype) {
+Tensor make_tensor(const Shape& shape, Dtype dtype, const char* op) {
   for (auto d : shape)
-    if (d < 0) throw Error("tensor: negative dimension in shape " + shape_str(shape));
-  const std::size_t nbytes = static_cast<std::size_t>(shape_numel(shape)) * element_size(dtype);
-  return Tensor(std::make_shared<TensorImpl>(std::make_shared<Storage>(nbytes), shape, dtype));
+    if (d < 0) throw Error(fmt::format("{}: negative dimension in shape {}", op, shape_str(shape)));
+  // Count elements and bytes with overflow checks: numel * element_size can wrap size_t (2^61
+  // doubles) and would then allocate a tiny buffer for a huge tensor.
+  std::int64_t numel = 1;
+  std::size_t nbytes = 0;
+  if (std::find(shape.begin(), shape.end(), 0) == shape.end()) {
+    for (auto d : shape)
+      if (__builtin_mul_overflow(numel, d, &numel))
+        throw Error(fmt::format("{}: shape {} has more elements than an int64 can count", op, shape_str(shape)));
+    if (__builtin_mul_overflow(static_cast<std::size_t>(numel), element_size(dtype), &nbytes))
+      throw Error(fmt::format("{}: a {} tensor of shape {} has more bytes than memory can address", op,
+                              dtype_name(dtype), shape_str(shape)));
+  }
+  std::shared_ptr<Storage> storage;
+  try {
+    storage = std::make_shared<Storage>(nbytes);
+  } catch (const std::bad_alloc&) {
+    throw Error(fmt::format("{}: cannot allocate {} bytes for a {} tensor of shape {}", op, nbytes, dtype_name(dtype),
+                            shape_str(shape)));
+  }
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, dtype));
 }
 
 Tensor make_view(const std::shared_ptr<Storage>& storage, const Shape& shape, Dtype dtype) {

@@ -1,6 +1,9 @@
 // Tensor's own methods: accessors, in-place updates and the autograd record.
 #include "xgrad/tensor.hpp"
 
+#include <cmath>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "xgrad/autograd.hpp"
@@ -36,11 +39,37 @@ void check_inplace(const Tensor& t, const char* op) {
         op, shape_str(t.shape())));
 }
 
+// Bool < integer < floating point: an in-place result may not go to a lower kind than it has.
+int dtype_kind(Dtype dtype) { return dtype == kBool ? 0 : is_floating_point(dtype) ? 2 : 1; }
+
+// torch refuses an in-place op whose result type cannot be stored in the destination without
+// changing kind (a float product written into an int64 tensor would be silently truncated).
+// `describe` builds the operand's description only on failure: add_ and mul_ are optimizer hot paths.
+template <class Describe>
+void check_result_fits(const Tensor& self, Dtype operand, const char* op, Describe describe) {
+  if (dtype_kind(operand) <= dtype_kind(checked(self, op).dtype)) return;
+  const std::string operand_desc = describe();
+  throw Error(fmt::format("{}: result type {} can't be cast to the destination's dtype {} (destination of shape {}, "
+                          "operand {})",
+                          op, dtype_name(promote_types(self.dtype(), operand)), dtype_name(self.dtype()),
+                          shape_str(self.shape()), operand_desc));
+}
+
+// The dtype a double operand has for that check: whole numbers count as integers, as torch's
+// Python ints do (t.add_(1) on an int64 tensor is fine, t.mul_(0.5) is not).
+Dtype scalar_dtype(double value) {
+  return value == std::trunc(value) && value >= -0x1p63 && value < 0x1p63 ? kInt64 : kFloat64;
+}
+
 // self[i] = combine(self[i], other broadcast to self's shape), with other converted to self's dtype.
 template <class Combine>
 void inplace_binary(Tensor& self, const Tensor& other_in, const char* op, Combine combine) {
   check_inplace(self, op);
   checked(other_in, op);
+  if (std::string_view(op) != "copy_")  // copy_ converts any dtype, as torch's does
+    check_result_fits(self, other_in.dtype(), op, [&] {
+      return fmt::format("{} of shape {}", dtype_name(other_in.dtype()), shape_str(other_in.shape()));
+    });
   const Shape& shape = self.shape();
   if (broadcast_shapes(op, shape, other_in.shape()) != shape)
     throw Error(fmt::format("{}: a tensor of shape {} cannot be broadcast to the destination's shape {}", op,
@@ -127,6 +156,9 @@ Tensor& Tensor::copy_(const Tensor& src) {
   return *this;
 }
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  if (defined() && dtype_kind(dtype()) < 2 && scalar_dtype(alpha) != kInt64)  // truncated otherwise; torch refuses
+    throw Error(fmt::format("add_: alpha {} is not a whole number, so it cannot scale a tensor of dtype {}", alpha,
+                            dtype_name(dtype())));
   if (alpha == 1.0) {
     inplace_binary(*this, other, "add_", [](auto a, auto b) { return a + b; });
   } else {
@@ -140,10 +172,19 @@ Tensor& Tensor::mul_(const Tensor& other) {
   inplace_binary(*this, other, "mul_", [](auto a, auto b) { return static_cast<decltype(a)>(a * b); });
   return *this;
 }
-Tensor& Tensor::add_(double value) { return add_(full({}, value, dtype())); }
-Tensor& Tensor::mul_(double value) { return mul_(full({}, value, dtype())); }
+Tensor& Tensor::add_(double value) {
+  check_result_fits(*this, scalar_dtype(value), "add_", [&] { return fmt::format("the value {}", value); });
+  return add_(full({}, value, dtype()));
+}
+Tensor& Tensor::mul_(double value) {
+  check_result_fits(*this, scalar_dtype(value), "mul_", [&] { return fmt::format("the value {}", value); });
+  return mul_(full({}, value, dtype()));
+}
 Tensor& Tensor::fill_(double value) {
   check_inplace(*this, "fill_");
+  if (dtype() == kInt64 && !(value >= -0x1p63 && value < 0x1p63))  // the cast would be undefined
+    throw Error(fmt::format("fill_: value {} cannot be converted to int64 without overflow (tensor of shape {})", value,
+                            shape_str(shape())));
   dispatch(dtype(), [&](auto tag) {
     using T = decltype(tag);
     std::fill_n(data_ptr<T>(), numel(), static_cast<T>(value));

@@ -17,6 +17,22 @@ namespace xgrad::data {
 
 namespace {
 
+// A field or name as it may appear in a message: control bytes are escaped (a NUL would end the
+// message for anyone printing what()), and a long field is cut to its start and its length.
+std::string printable(std::string_view s) {
+  constexpr std::size_t kShown = 40;
+  std::string out;
+  for (const char ch : s.substr(0, kShown)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += ch;
+  }
+  if (s.size() > kShown) out += fmt::format("... ({} bytes)", s.size());
+  return out;
+}
+
 // Builds errors that point at a line and, where one is known, a column (both from 1).
 struct Where {
   const std::filesystem::path& path;
@@ -27,7 +43,7 @@ struct Where {
   }
   Error at(std::size_t line, std::size_t column, const std::string& what) const {
     const std::string name =
-        names && column < names->size() ? fmt::format(" ('{}')", (*names)[column]) : std::string();
+        names && column < names->size() ? fmt::format(" ('{}')", printable((*names)[column])) : std::string();
     return Error(fmt::format("read_csv: '{}', line {}, column {}{}: {}", path.string(), line, column + 1, name, what));
   }
 };
@@ -83,9 +99,9 @@ double parse_number(const std::string& field, std::size_t line, std::size_t colu
   if (s.front() == '+') s.remove_prefix(1);  // from_chars takes no leading '+'
   double value = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec == std::errc::result_out_of_range) throw where.at(line, column, fmt::format("'{}' is out of range", field));
+  if (ec == std::errc::result_out_of_range) throw where.at(line, column, fmt::format("'{}' is out of range", printable(field)));
   if (ec != std::errc() || end != s.data() + s.size())
-    throw where.at(line, column, fmt::format("'{}' is not a number", field));
+    throw where.at(line, column, fmt::format("'{}' is not a number", printable(field)));
   return value;
 }
 
@@ -101,7 +117,7 @@ std::int64_t parse_integer(const std::string& field, std::size_t line, std::size
     throw where.at(line, column,
                    fmt::format("'{}' is not an integer label (use label_dtype = kFloat32 for real-valued targets, "
                                "or categorical_label for names)",
-                               field));
+                               printable(field)));
   return static_cast<std::int64_t>(real);
 }
 
@@ -126,7 +142,9 @@ CsvTable read_csv(const std::filesystem::path& path, const CsvOptions& options) 
     throw where.at(1, "the delimiter cannot be a quote or a line break");
 
   const std::vector<unsigned char> bytes = detail::read_file(path, "read_csv");
-  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  // Spreadsheets save "UTF-8 CSV" with a byte-order mark, which would stick to the first name or value.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
 
   std::vector<std::string> names;
   std::size_t columns = 0, first_line = 0, label = 0;
@@ -150,9 +168,12 @@ CsvTable read_csv(const std::filesystem::path& path, const CsvOptions& options) 
     if (!options.label_name.empty()) {
       if (!options.header) throw where.at(line, "label_name needs a header line (header = true)");
       const auto it = std::find(names.begin(), names.end(), options.label_name);
-      if (it == names.end())
-        throw where.at(line, fmt::format("no column named '{}' for the label; the columns are '{}'", options.label_name,
-                                         fmt::join(names, "', '")));
+      if (it == names.end()) {
+        std::vector<std::string> shown;
+        for (const auto& name : names) shown.push_back(printable(name));
+        throw where.at(line, fmt::format("no column named '{}' for the label; the columns are '{}'",
+                                         printable(options.label_name), fmt::join(shown, "', '")));
+      }
       label = static_cast<std::size_t>(it - names.begin());
     } else if (labeled) {
       label = resolve(*options.label_column, columns, "label_column", line, where);

@@ -6,33 +6,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 
+#include "xgrad/detail/regular_file.hpp"
 #include "xgrad/error.hpp"
 
 namespace xgrad::data::detail {
 
 std::vector<unsigned char> read_file(const std::filesystem::path& path, const char* op) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw Error(fmt::format("{}: '{}' is a directory, not a file", op, path.string()));
-  errno = 0;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) throw Error(fmt::format("{}: cannot open '{}': {}", op, path.string(), std::strerror(errno)));
-  std::vector<unsigned char> bytes;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec) bytes.reserve(size);
-  unsigned char chunk[1 << 16];
-  for (;;) {
-    const std::size_t n = std::fread(chunk, 1, sizeof chunk, file.get());
-    bytes.insert(bytes.end(), chunk, chunk + n);
-    if (n < sizeof chunk) break;
-  }
-  if (std::ferror(file.get()))
-    throw Error(fmt::format("{}: '{}': read error at byte offset {}", op, path.string(), bytes.size()));
-  return bytes;
+  return xgrad::detail::RegularFile(path, op).read_all();
 }
 
 bool is_gzip(std::span<const unsigned char> bytes) {
@@ -65,15 +47,17 @@ std::size_t size_hint(std::span<const unsigned char> in) {
 
 }  // namespace
 
-std::vector<unsigned char> gunzip(std::span<const unsigned char> in, const std::filesystem::path& path, const char* op) {
+std::vector<unsigned char> gunzip(std::span<const unsigned char> in, const std::filesystem::path& path, const char* op,
+                                  std::size_t limit) {
   auto fail = [&](std::size_t offset, const std::string& what) {
     return Error(fmt::format("{}: '{}': {} at compressed byte offset {}", op, path.string(), what, offset));
   };
   Inflater z;
-  std::vector<unsigned char> out(size_hint(in));
+  std::vector<unsigned char> out(std::min(size_hint(in), limit));
   std::size_t pos = 0, produced = 0;
   for (;;) {
-    if (produced == out.size()) out.resize(out.size() * 2);
+    if (produced == limit) break;  // the caller needs no more (a gzip bomb stops here)
+    if (produced == out.size()) out.resize(std::min(out.size() * 2, limit));
     // zlib counts in 32-bit unsigned: feed and drain at most UINT_MAX bytes per call.
     z.stream.next_in = const_cast<Bytef*>(in.data() + pos);
     z.stream.avail_in = static_cast<uInt>(std::min<std::size_t>(in.size() - pos, UINT_MAX));

@@ -4,12 +4,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <optional>
 
 #include "file_bytes.hpp"
+#include "xgrad/detail/regular_file.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/factories.hpp"
 
@@ -130,24 +133,46 @@ Dtype natural_dtype(const Header& h) {
   }
 }
 
-Tensor read(const std::filesystem::path& path, std::optional<Dtype> dtype) {
-  std::vector<unsigned char> bytes = detail::read_file(path, "read_idx");
-  const bool gzipped = detail::is_gzip(bytes);
-  if (gzipped) bytes = detail::gunzip(bytes, path, "read_idx");
-  const Context ctx{path, gzipped};
+// The longest header: the magic number and 255 dimension sizes.
+constexpr std::size_t kMaxHeaderBytes = 4 + 4 * 255;
 
-  const Header h = parse_header(bytes, ctx);
-  const std::size_t available = bytes.size() - h.bytes;
+Tensor read(const std::filesystem::path& path, std::optional<Dtype> dtype) {
+  // The header is checked against the file's size before the body is read, and no more is read or
+  // decompressed than the header declares (plus one byte, to notice trailing data).
+  const xgrad::detail::RegularFile file(path, "read_idx");
+  const std::vector<unsigned char> head = file.read(0, std::min<std::uint64_t>(file.size(), kMaxHeaderBytes));
+  const bool gzipped = detail::is_gzip(head);
+  std::vector<unsigned char> compressed;
+  std::span<const unsigned char> header_bytes = head;
+  std::vector<unsigned char> unzipped_head;
+  if (gzipped) {
+    compressed = file.read_all();  // a gzip stream must be inflated from its start
+    unzipped_head = detail::gunzip(compressed, path, "read_idx", kMaxHeaderBytes);
+    header_bytes = unzipped_head;
+  }
+  const Context ctx{path, gzipped};
+  const Header h = parse_header(header_bytes, ctx);
   const std::optional<std::size_t> needed = data_bytes(h);
+  const std::size_t limit = needed && *needed < SIZE_MAX - h.bytes ? h.bytes + *needed + 1 : SIZE_MAX;
+
+  std::vector<unsigned char> bytes;
+  std::uint64_t total = 0;  // the (decompressed) file's length, or a lower bound where decompression stopped
+  if (gzipped) {
+    bytes = detail::gunzip(compressed, path, "read_idx", limit);
+    total = bytes.size();
+  } else {
+    total = file.size();
+  }
+  const std::size_t available = total - h.bytes;
   const std::string sizes = fmt::format("{} sizes [{}]", h.type->name, fmt::join(h.shape, ", "));
   if (!needed || *needed > available)
-    throw ctx.error(bytes.size(), fmt::format("truncated data: {} need {} bytes after the {}-byte header, the file "
-                                              "has {}",
-                                              sizes, needed ? std::to_string(*needed) : "more than 2^64", h.bytes,
-                                              available));
+    throw ctx.error(total, fmt::format("truncated data: {} need {} bytes after the {}-byte header, the file "
+                                       "has {}",
+                                       sizes, needed ? std::to_string(*needed) : "more than 2^64", h.bytes, available));
   if (*needed < available)
-    throw ctx.error(h.bytes + *needed, fmt::format("{} trailing bytes after the data ({} end here)",
-                                                   available - *needed, sizes));
+    throw ctx.error(h.bytes + *needed, fmt::format("{}{} trailing bytes after the data ({} end here)",
+                                                   gzipped ? "at least " : "", available - *needed, sizes));
+  if (!gzipped) bytes = file.read_all();  // exactly the header and the data, now known to fit
 
   Tensor out = empty(h.shape, dtype.value_or(natural_dtype(h)));
   const std::size_t count = *needed / h.type->size;

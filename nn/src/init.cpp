@@ -30,8 +30,20 @@ Tensor fill_from(Tensor& t, const Tensor& values) {
   return t;
 }
 
+// Fans of t, with errors naming the init function that asked (not a generic "init:").
+std::pair<double, double> fans(const char* fn, const Tensor& t) {
+  if (t.dim() < 2)
+    throw Error(
+        fmt::format("init::{}: fan in and fan out cannot be computed for a tensor of shape {} (fewer than 2 "
+                    "dimensions)",
+                    fn, shape_str(t.shape())));
+  double receptive = 1;
+  for (std::int64_t d = 2; d < t.dim(); ++d) receptive *= static_cast<double>(t.size(d));
+  return {static_cast<double>(t.size(1)) * receptive, static_cast<double>(t.size(0)) * receptive};
+}
+
 double fan_for(const char* fn, const Tensor& t, const std::string& mode) {
-  const auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
+  const auto [fan_in, fan_out] = fans(fn, t);
   if (mode == "fan_in") return fan_in;
   if (mode == "fan_out") return fan_out;
   throw Error(fmt::format("init::{}: mode must be 'fan_in' or 'fan_out', got '{}'", fn, mode));
@@ -56,14 +68,8 @@ double calculate_gain(const std::string& nonlinearity, double param) {
 }
 
 std::pair<double, double> calculate_fan_in_and_fan_out(const Tensor& t) {
-  if (t.dim() < 2)
-    throw Error(
-        fmt::format("init: fan in and fan out cannot be computed for a tensor of shape {} (fewer than 2 "
-                    "dimensions)",
-                    shape_str(t.shape())));
-  double receptive = 1;
-  for (std::int64_t d = 2; d < t.dim(); ++d) receptive *= static_cast<double>(t.size(d));
-  return {static_cast<double>(t.size(1)) * receptive, static_cast<double>(t.size(0)) * receptive};
+  if (!t.defined()) throw Error("init::calculate_fan_in_and_fan_out: the tensor is undefined");
+  return fans("calculate_fan_in_and_fan_out", t);
 }
 
 Tensor uniform_(Tensor t, double a, double b) {
@@ -90,7 +96,7 @@ Tensor ones_(Tensor t) { return constant_(std::move(t), 1.0); }
 Tensor xavier_uniform_(Tensor t, double gain) {
   checked("xavier_uniform_", t);
   if (t.numel() == 0) return t;  // as torch: initializing a zero-element tensor is a no-op
-  const auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
+  const auto [fan_in, fan_out] = fans("xavier_uniform_", t);
   check_fan("xavier_uniform_", t, fan_in + fan_out);
   const double a = gain * std::sqrt(6.0 / (fan_in + fan_out));
   return uniform_(std::move(t), -a, a);
@@ -99,7 +105,7 @@ Tensor xavier_uniform_(Tensor t, double gain) {
 Tensor xavier_normal_(Tensor t, double gain) {
   checked("xavier_normal_", t);
   if (t.numel() == 0) return t;  // as torch: initializing a zero-element tensor is a no-op
-  const auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
+  const auto [fan_in, fan_out] = fans("xavier_normal_", t);
   check_fan("xavier_normal_", t, fan_in + fan_out);
   return normal_(std::move(t), 0.0, gain * std::sqrt(2.0 / (fan_in + fan_out)));
 }

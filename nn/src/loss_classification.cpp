@@ -239,6 +239,11 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
           fmt::format("cross_entropy: floating target of shape {} for input of shape {}: class indices must "
                       "be int64 of shape {}, class probabilities floating of the input's shape",
                       shape_str(target.shape()), shape_str(input.shape()), shape_str(without_class_dim(input))));
+    // A probability target has no class index to ignore; torch refuses any but the default.
+    if (options.ignore_index != -100)
+      throw Error(fmt::format("cross_entropy: ignore_index {} is not supported for class-probability (floating) "
+                              "targets of shape {}; leave it at -100 or pass int64 class indices",
+                              options.ignore_index, shape_str(target.shape())));
     return cross_entropy_probabilities(input, target, options);
   }
   const ClassRows r = to_rows(loss, input, target, options.ignore_index);

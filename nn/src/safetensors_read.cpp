@@ -1,15 +1,15 @@
-// nn::load: reads the whole file, then trusts nothing in it. Every check names the file and a byte
-// offset (absolute, from the start of the file), so a corrupt checkpoint is diagnosable.
+// nn::load: reads the header, then the data it declares, and trusts nothing in them. Every check
+// names the file and a byte offset (absolute, from the start of the file), so a corrupt checkpoint
+// is diagnosable.
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "safetensors_format.hpp"
+#include "xgrad/detail/regular_file.hpp"
 #include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/nn/serialize.hpp"
@@ -27,18 +27,6 @@ struct Entry {
   std::uint64_t begin, end;  // offsets into the data block
 };
 
-std::vector<unsigned char> read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw Error(fmt::format("nn::load: cannot open '{}': {}", path, std::strerror(errno)));
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw Error(fmt::format("nn::load: cannot determine the size of '{}'", path));
-  std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
-  in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw Error(fmt::format("nn::load: reading '{}' failed at byte {}", path, in.gcount()));
-  return bytes;
-}
-
 // Parses one tensor's header entry; `header_at` is where the header starts (for messages).
 Entry parse_entry(const std::string& path, const std::string& name, const json& info, std::uint64_t data_size,
                   std::uint64_t data_at) {
@@ -46,6 +34,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
     return Error(
         fmt::format("nn::load: '{}': tensor '{}' in the header (bytes 8 to {}): {}", path, name, data_at, what));
   };
+  if (name.empty()) throw fail("a tensor name cannot be empty (nn::save refuses to write one)");
   if (!info.is_object()) throw fail("the entry is not an object");
   if (!info.contains("dtype") || !info["dtype"].is_string()) throw fail("missing or non-string \"dtype\"");
   const std::string code = info["dtype"].get<std::string>();
@@ -121,7 +110,7 @@ void check_layout(const std::string& path, std::vector<Entry>& entries, std::uin
 }
 
 Tensor read_tensor(const std::string& path, const Entry& e, const unsigned char* data, std::uint64_t data_at) {
-  Tensor t = make_tensor(e.shape, e.dtype);
+  Tensor t = make_tensor(e.shape, e.dtype, "nn::load");
   const std::size_t nbytes = static_cast<std::size_t>(e.end - e.begin);
   const unsigned char* src = data + e.begin;
   if (e.dtype == kBool)  // any byte other than 0 or 1 would be an invalid C++ bool
@@ -138,21 +127,24 @@ Tensor read_tensor(const std::string& path, const Entry& e, const unsigned char*
 }  // namespace
 
 SafetensorsFile load_file(const std::string& path) {
-  const std::vector<unsigned char> bytes = read_all(path);
-  const std::uint64_t size = bytes.size();
+  // The header is read and checked against the file's size before the data; a directory or device
+  // is refused before anything is read.
+  const xgrad::detail::RegularFile file(path, "nn::load");
+  const std::uint64_t size = file.size();
   if (size < 8)
     throw Error(
         fmt::format("nn::load: '{}' is truncated: {} bytes, but a safetensors file starts with an 8-byte "
                     "header length (byte 0)",
                     path, size));
-  const std::uint64_t header_size = safetensors::get_u64_le(bytes.data());
+  const std::uint64_t header_size = safetensors::get_u64_le(file.read(0, 8).data());
   if (header_size > size - 8)
     throw Error(fmt::format("nn::load: '{}': the header length {} (byte 0) runs past the end of the file at byte {}",
                             path, header_size, size));
   if (header_size > safetensors::kMaxHeaderBytes)
     throw Error(fmt::format("nn::load: '{}': the header length {} (byte 0) is above the format's limit of {} bytes",
                             path, header_size, safetensors::kMaxHeaderBytes));
-  const auto* header_begin = bytes.data() + 8;
+  const std::vector<unsigned char> header_bytes = file.read(8, header_size);
+  const auto* header_begin = header_bytes.data();
   if (header_size == 0 || header_begin[0] != '{')
     throw Error(fmt::format("nn::load: '{}': the header at byte 8 does not start with '{{'", path));
   json header;
@@ -177,7 +169,8 @@ SafetensorsFile load_file(const std::string& path) {
       entries.push_back(parse_entry(path, name, info, data_size, data_at));
   }
   check_layout(path, entries, data_size, data_at);
-  for (const Entry& e : entries) out.tensors.insert(e.name, read_tensor(path, e, bytes.data() + data_at, data_at));
+  const std::vector<unsigned char> data = file.read(data_at, data_size);  // exactly the tensors, as checked
+  for (const Entry& e : entries) out.tensors.insert(e.name, read_tensor(path, e, data.data(), data_at));
   return out;
 }
 

@@ -1,14 +1,21 @@
 // nn::save: the header is built with nlohmann's ordered_json (tensors in the state's order), padded
 // with spaces to a multiple of 8 bytes as the reference writer does (so data stays 8-aligned), and
 // the whole file goes to a temporary that is fsynced and renamed over the destination: a crash or
-// a full disk mid-save leaves the previous checkpoint as it was.
+// a full disk mid-save leaves the previous checkpoint as it was. A destination that is a symbolic
+// link is written through (its target is replaced); temporaries of killed saves are cleaned up.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -50,6 +57,64 @@ std::string build_header(const StateDict& state, const Metadata& metadata, const
   return text;
 }
 
+// The file a save replaces. Symbolic links are followed, so that the temporary is written next to
+// the link's target and renamed over it: the link stays a link and its target gets the new weights.
+std::string resolve_links(const std::string& path) {
+  namespace fs = std::filesystem;
+  fs::path p = path;
+  for (int hops = 0; hops < 40; ++hops) {  // 40: the kernel's own limit on a chain of links
+    std::error_code ec;
+    if (!fs::is_symlink(fs::symlink_status(p, ec))) return p.string();
+    const fs::path target = fs::read_symlink(p, ec);
+    if (ec)
+      throw Error(fmt::format("nn::save: cannot read the symbolic link '{}': {}", p.string(), ec.message()));
+    p = target.is_absolute() ? target : p.parent_path() / target;
+  }
+  throw Error(fmt::format("nn::save: '{}': too many levels of symbolic links", path));
+}
+
+// Temporaries this process is writing now: stale-temporary cleanup must never take one of them.
+std::mutex live_temporaries_mutex;
+std::set<std::string> live_temporaries;
+
+bool is_live_temporary(const std::string& path) {
+  std::lock_guard<std::mutex> lock(live_temporaries_mutex);
+  return live_temporaries.count(path) > 0;
+}
+
+// Parses "<pid>.<n>" (the suffix of a temporary's name); nothing when the rest is anything else.
+std::optional<pid_t> temporary_pid(std::string_view rest) {
+  const std::size_t dot = rest.find('.');
+  if (dot == 0 || dot == std::string_view::npos || dot + 1 == rest.size()) return std::nullopt;
+  const auto digits = [](std::string_view s) { return s.find_first_not_of("0123456789") == std::string_view::npos; };
+  if (!digits(rest.substr(0, dot)) || !digits(rest.substr(dot + 1)) || dot > 9) return std::nullopt;
+  return static_cast<pid_t>(std::stol(std::string(rest.substr(0, dot))));
+}
+
+// A save killed by a signal leaves its temporary "<target>.tmp.<pid>.<n>" behind. Removes those of
+// this target that are older than a minute (a save in progress keeps its file's time fresh as it
+// writes) and that belong to no running save: not ours, not of another process that still runs.
+void remove_stale_temporaries(const std::string& target) {
+  namespace fs = std::filesystem;
+  const fs::path target_path(target);
+  const fs::path dir = target_path.has_parent_path() ? target_path.parent_path() : fs::path(".");
+  const std::string prefix = target_path.filename().string() + ".tmp.";
+  const auto now = fs::file_time_type::clock::now();
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    const std::optional<pid_t> pid = temporary_pid(std::string_view(name).substr(prefix.size()));
+    if (!pid || is_live_temporary(it->path().string())) continue;
+    if (*pid != ::getpid() && (::kill(*pid, 0) == 0 || errno == EPERM)) continue;  // that process still runs
+    std::error_code time_ec;
+    const auto modified = fs::last_write_time(it->path(), time_ec);
+    if (time_ec || now - modified < std::chrono::minutes(1)) continue;
+    std::error_code remove_ec;
+    if (it->is_regular_file(remove_ec)) fs::remove(it->path(), remove_ec);  // best effort: the save goes on
+  }
+}
+
 // A file descriptor that closes itself; the temporary is removed unless commit() ran.
 class TempFile {
  public:
@@ -63,10 +128,14 @@ class TempFile {
     if (fd_ < 0)
       throw Error(
           fmt::format("nn::save: cannot create a temporary file next to '{}': {}", target, std::strerror(errno)));
+    std::lock_guard<std::mutex> lock(live_temporaries_mutex);
+    live_temporaries.insert(path_);
   }
   ~TempFile() {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(path_.c_str());
+    std::lock_guard<std::mutex> lock(live_temporaries_mutex);
+    live_temporaries.erase(path_);
   }
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;
@@ -116,8 +185,10 @@ class TempFile {
 
 }  // namespace
 
-void save(const StateDict& state, const std::string& path, const Metadata& metadata) {
-  const std::string header = build_header(state, metadata, path);
+void save(const StateDict& state, const std::string& path_given, const Metadata& metadata) {
+  const std::string header = build_header(state, metadata, path_given);
+  const std::string path = resolve_links(path_given);
+  remove_stale_temporaries(path);
   TempFile file(path);
   unsigned char length[8];
   safetensors::put_u64_le(length, header.size());

@@ -1,4 +1,6 @@
 // Index ops, in pairs that are each other's backward: index_select <-> index_add, gather <-> scatter_add.
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "kernels.hpp"
@@ -150,9 +152,23 @@ Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, co
 
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes, Dtype dtype) {
   check_index("one_hot", labels);
+  if (num_classes == -1) {  // as torch: one more than the largest label
+    if (labels.numel() == 0)
+      throw Error(fmt::format("one_hot: cannot infer the number of classes (num_classes = -1) from an empty tensor "
+                              "of shape {}",
+                              shape_str(labels.shape())));
+    const std::int64_t* l = labels.data_ptr<std::int64_t>();
+    const std::int64_t largest = *std::max_element(l, l + labels.numel());
+    if (largest < 0 || largest == INT64_MAX)
+      throw Error(fmt::format("one_hot: cannot infer the number of classes from the largest label {}", largest));
+    num_classes = largest + 1;
+  } else if (num_classes < 0) {
+    throw Error(fmt::format("one_hot: num_classes must be -1 (infer) or non-negative, got {}", num_classes));
+  }
   Shape shape = labels.shape();
   shape.push_back(num_classes);
-  Tensor out = zeros(shape, dtype);
+  Tensor out = make_tensor(shape, dtype, "one_hot");  // a huge num_classes fails here, naming one_hot
+  std::memset(out.impl()->storage->data, 0, out.impl()->storage->nbytes);  // all-zero bytes are 0 in every dtype
   const std::int64_t* l = labels.data_ptr<std::int64_t>();
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);

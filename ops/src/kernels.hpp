@@ -114,7 +114,7 @@ Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, bool f
   if (floating_only) dtype = floating_dtype(dtype);
   if (dtype == kBool) dtype = kInt64;  // arithmetic on bools counts, as torch's promotion of True + True
   const Tensor a = cast_raw(a_in, dtype), b = cast_raw(b_in, dtype);
-  Tensor out = make_tensor(shape, dtype);
+  Tensor out = make_tensor(shape, dtype, op);  // a broadcast beyond memory fails naming the op
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) broadcast_loop<T, T>(a, b, out, [&](T x, T y) { return static_cast<T>(f(x, y)); });

@@ -1,5 +1,6 @@
 // Shape ops. Views (reshape and friends) share storage with the input and record a reshape back;
 // permute, cat and narrow copy, with backwards that are again permute, narrow and cat.
+#include <algorithm>
 #include <cstring>
 #include <numeric>
 
@@ -22,6 +23,7 @@ Tensor view_as_shape(const Tensor& t, const Shape& shape, const char* name) {
 Shape infer_shape(const char* op, const Tensor& t, const Shape& shape) {
   Shape out = shape;
   std::int64_t known = 1, infer_at = -1;
+  bool overflow = false;  // of the known sizes' product; harmless if a size is 0
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
       if (infer_at >= 0) throw Error(fmt::format("{}: only one dimension can be -1, got {}", op, shape_str(shape)));
@@ -29,9 +31,12 @@ Shape infer_shape(const char* op, const Tensor& t, const Shape& shape) {
     } else if (out[i] < 0) {
       throw Error(fmt::format("{}: invalid dimension {} in shape {}", op, out[i], shape_str(shape)));
     } else {
-      known *= out[i];
+      overflow = __builtin_mul_overflow(known, out[i], &known) || overflow;
     }
   }
+  if (overflow && std::find(out.begin(), out.end(), 0) == out.end())
+    throw Error(fmt::format("{}: shape {} has more elements than an int64 can count (input of shape {})", op,
+                            shape_str(shape), shape_str(t.shape())));
   if (infer_at >= 0 && known != 0 && t.numel() % known == 0) out[infer_at] = t.numel() / known;
   if ((infer_at >= 0 && (known == 0 || t.numel() % known != 0)) || shape_numel(out) != t.numel())
     throw Error(fmt::format("{}: shape {} is invalid for an input of shape {} ({} elements)", op, shape_str(shape),
@@ -131,8 +136,18 @@ Tensor transpose(const Tensor& t, std::int64_t dim0, std::int64_t dim1) {
   return permute(t, order);
 }
 
+namespace {
+// Names the list op and the position of an undefined tensor in it (shape() alone says neither).
+void check_all_defined(const char* op, const std::vector<Tensor>& tensors) {
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (!tensors[i].defined())
+      throw Error(fmt::format("{}: tensor {} of the {} in the list is undefined", op, i, tensors.size()));
+}
+}  // namespace
+
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   if (tensors.empty()) throw Error("cat: expected a non-empty list of tensors");
+  check_all_defined("cat", tensors);
   const Tensor& first = tensors[0];
   if (first.dim() == 0) throw Error("cat: zero-dimensional tensors cannot be concatenated");
   const auto d = wrap_dim("cat", dim, first.dim());
@@ -151,7 +166,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   }
   Shape out_shape = first.shape();
   out_shape[d] = total;
-  Tensor out = make_tensor(out_shape, dtype);
+  Tensor out = make_tensor(out_shape, dtype, "cat");
   const kernels::AxisSplit s = kernels::split_at(out_shape, d);
   const std::size_t elem = element_size(dtype);
   auto* dst = static_cast<unsigned char*>(out.impl()->storage->data);
@@ -184,6 +199,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
 
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
   if (tensors.empty()) throw Error("stack: expected a non-empty list of tensors");
+  check_all_defined("stack", tensors);
   const auto d = wrap_dim("stack", dim, tensors[0].dim() + 1);
   for (std::size_t i = 1; i < tensors.size(); ++i)
     if (tensors[i].shape() != tensors[0].shape())
@@ -199,9 +215,14 @@ Tensor narrow(const Tensor& t, std::int64_t dim, std::int64_t start, std::int64_
   const auto d = wrap_dim("narrow", dim, t.dim());
   const std::int64_t size = t.size(d);
   if (start < 0) start += size;
-  if (start < 0 || length < 0 || start + length > size)
+  // Compared without computing start + length, which overflows for a hostile length near INT64_MAX.
+  if (start < 0 || length < 0 || start > size || length > size - start) {
+    std::int64_t end = 0;
+    const std::string end_str =
+        __builtin_add_overflow(start, length, &end) ? fmt::format("{} + {}", start, length) : std::to_string(end);
     throw Error(fmt::format("narrow: range [{}, {}) is out of bounds for dimension {} of size {} (shape {})", start,
-                            start + length, d, size, shape_str(t.shape())));
+                            end_str, d, size, shape_str(t.shape())));
+  }
   Shape out_shape = t.shape();
   out_shape[d] = length;
   Tensor out = make_tensor(out_shape, t.dtype());

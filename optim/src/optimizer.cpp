@@ -131,6 +131,17 @@ Optimizer::ParamState& Optimizer::state_for(const Tensor& param) {
     it->second.param = param;
     it->second.buffers.resize(state_names_.size());
   }
+  // module.to(dtype) converts a parameter in place after its state was made: the state follows the
+  // parameter's dtype, as torch's load_state_dict casts it. A state of another shape cannot follow.
+  for (std::size_t b = 0; b < it->second.buffers.size(); ++b) {
+    Tensor& buffer = it->second.buffers[b];
+    if (!buffer.defined() || (buffer.dtype() == param.dtype() && buffer.shape() == param.shape())) continue;
+    if (buffer.shape() != param.shape())
+      throw Error(fmt::format("{}: state '{}' has shape {}, but its parameter now has shape {}; a parameter that "
+                              "changes shape needs a new optimizer",
+                              name_, state_names_[b], shape_str(buffer.shape()), shape_str(param.shape())));
+    buffer = buffer.to(param.dtype());
+  }
   return it->second;
 }
 

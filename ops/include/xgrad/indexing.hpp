@@ -11,6 +11,6 @@ Tensor index_add(const Tensor& self, std::int64_t dim, const Tensor& index, cons
 // A copy of `self` with src[i][j] added at [index[i][j]][j] for dim 0, and so on (torch.scatter_add).
 Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
 // One-hot rows: labels [N] (int64) -> [N, num_classes] of `dtype`.
-Tensor one_hot(const Tensor& labels, std::int64_t num_classes, Dtype dtype = kInt64);
+Tensor one_hot(const Tensor& labels, std::int64_t num_classes = -1, Dtype dtype = kInt64);  // -1: max label + 1
 
 }  // namespace xgrad

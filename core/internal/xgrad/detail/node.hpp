@@ -54,6 +54,10 @@ struct AccumulateGrad final : Node {
 // is being built, out of place (differentiably) under create_graph.
 void accumulate_into(Tensor& stored, Tensor incoming);
 
+// Throws, naming the hook's tensor (`node_name` is the op that made it; null for a leaf), when a
+// hook's replacement gradient has another shape or dtype than the gradient it was given.
+void check_hook_result(const Tensor& grad, const Tensor& replaced, const char* node_name);
+
 // Drops a node reference; if it was the last, the node is destroyed by an explicit loop.
 void release_node(std::shared_ptr<Node>&& node);
 

@@ -59,8 +59,9 @@ struct TensorImpl {
   template <class T> T* data() const { return static_cast<T*>(storage->data); }
 };
 
-// A new tensor with uninitialized storage.
-Tensor make_tensor(const Shape& shape, Dtype dtype);
+// A new tensor with uninitialized storage. A shape too large to count or to allocate throws an
+// Error naming `op` and the bytes asked for, never std::bad_alloc.
+Tensor make_tensor(const Shape& shape, Dtype dtype, const char* op = "tensor");
 // A new tensor sharing `storage` (a view with another shape and no history).
 Tensor make_view(const std::shared_ptr<Storage>& storage, const Shape& shape, Dtype dtype);
 
