@@ -1,14 +1,17 @@
 // Tensor: a cheap shared handle to contiguous row-major data plus, when it takes part in
 // autograd, its gradient record. Copying a Tensor shares storage, as torch::Tensor does.
 #pragma once
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "xgrad/device.hpp"
 #include "xgrad/dtype.hpp"
 #include "xgrad/shape.hpp"
 
@@ -101,6 +104,55 @@ class Tensor {
   Tensor log_softmax(std::int64_t dim) const;
   Tensor max() const;
   Tensor min() const;
+
+  // libtorch's spellings of things xgrad's own API names differently (xgrad/torch.hpp), defined in
+  // ops/src/torch_methods.cpp. A single integer works as a dim, as libtorch's IntArrayRef takes one;
+  // templates, so a braced list keeps going to the vector forms.
+  template <std::integral I>
+  Tensor sum(I dim, bool keepdim = false) const {
+    return sum(std::vector<std::int64_t>{static_cast<std::int64_t>(dim)}, keepdim);
+  }
+  template <std::integral I>
+  Tensor mean(I dim, bool keepdim = false) const {
+    return mean(std::vector<std::int64_t>{static_cast<std::int64_t>(dim)}, keepdim);
+  }
+  Tensor eq(const Tensor& other) const;
+  Tensor eq(double other) const;
+  Tensor mm(const Tensor& other) const;
+  Tensor norm(double p = 2.0) const;  // of all elements, 0-d
+  Tensor norm(double p, const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor expand_as(const Tensor& other) const;
+  Tensor all() const;  // 0-d bool: every element nonzero
+  Tensor any() const;  // 0-d bool: some element nonzero
+  // Compound assignment is in place, as in libtorch (the version counter is bumped).
+  Tensor& operator+=(const Tensor& other);
+  Tensor& operator+=(double other);
+  Tensor& operator-=(const Tensor& other);
+  Tensor& operator-=(double other);
+  Tensor& operator*=(const Tensor& other);
+  Tensor& operator*=(double other);
+  Tensor& operator/=(const Tensor& other);
+  Tensor& operator/=(double other);
+  Tensor& detach_();  // drops history and requires_grad from this tensor itself
+  Tensor data() const;  // torch's .data: a detached tensor sharing storage
+  void set_data(const Tensor& new_data);  // points this tensor at new_data's storage, keeping its grad record
+  std::int64_t output_nr() const { return 0; }  // every xgrad op has one output
+  std::int64_t _version() const { return version(); }
+  Device device() const;  // always the CPU
+  bool is_cuda() const { return false; }
+  bool is_cpu() const { return true; }
+  Tensor to(Device device) const;  // itself for the CPU; throws for CUDA
+  Tensor to(Device device, Dtype dtype) const;
+  Tensor cpu() const { return *this; }
+  // A hook that only looks at the gradient (libtorch accepts hooks returning void).
+  template <class F>
+    requires std::is_void_v<std::invoke_result_t<F&, const Tensor&>>
+  void register_hook(F hook) {
+    register_hook(std::function<Tensor(const Tensor&)>([h = std::move(hook)](const Tensor& g) mutable {
+      h(g);
+      return Tensor();
+    }));
+  }
 
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
