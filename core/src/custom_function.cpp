@@ -187,16 +187,13 @@ Tensor CustomCall::finish(const std::shared_ptr<AutogradContext>& ctx, const var
   if (is_input && !dirty) output = output.detach();
 
   const bool needs_grad = std::any_of(ctx->needs_input_grad_.begin(), ctx->needs_input_grad_.end(), [](bool b) { return b; });
-  if (!needs_grad || contains(ctx->non_differentiable_, output)) {
+  // Integer and bool outputs (indices, masks) carry no gradient, marked or not, as in torch.
+  if (!needs_grad || contains(ctx->non_differentiable_, output) || !output.is_floating_point()) {
     if (dirty) output.detach_();
     return output;
   }
   if (dirty && output.is_leaf() && output.requires_grad())
     throw Error(fmt::format("{}: a leaf tensor that requires grad cannot be changed in place (mark_dirty)", op));
-  if (!output.is_floating_point())
-    throw Error(fmt::format("{}: the output has dtype {}; only floating-point outputs can have a gradient "
-                            "(mark it non-differentiable)",
-                            op, dtype_name(output.dtype())));
 
   // Saved tensors that are the output itself are kept without history: the node must not own its own
   // output (a reference cycle).

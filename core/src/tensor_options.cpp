@@ -54,6 +54,12 @@ void check_cpu_device(const char* op, const Device& device) {
                             op, device.str()));
 }
 
+std::ostream& operator<<(std::ostream& os, const SizeList& sizes) {
+  os << '[';
+  for (std::size_t i = 0; i < sizes.size(); ++i) os << (i ? ", " : "") << sizes[i];
+  return os << ']';
+}
+
 TensorOptions TensorOptions::dtype(Dtype dtype) const {
   TensorOptions o = *this;
   o.dtype_ = dtype;

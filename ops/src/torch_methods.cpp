@@ -17,6 +17,7 @@
 #include "xgrad/linalg.hpp"
 #include "xgrad/reduce.hpp"
 #include "xgrad/shape_ops.hpp"
+#include "xgrad/tensor_options.hpp"
 
 namespace xgrad {
 
@@ -113,6 +114,13 @@ void Tensor::set_data(const Tensor& new_data) {
   self.numel = src.numel;
   self.dtype = src.dtype;
 }
+
+TensorOptions Tensor::options() const {
+  if (!defined()) throw Error("options: the tensor is undefined");
+  return TensorOptions().dtype(dtype()).device(Device(kCPU)).requires_grad(requires_grad());
+}
+std::tuple<Tensor, Tensor> Tensor::max(std::int64_t dim, bool keepdim) const { return xgrad::max(*this, dim, keepdim); }
+std::tuple<Tensor, Tensor> Tensor::min(std::int64_t dim, bool keepdim) const { return xgrad::min(*this, dim, keepdim); }
 
 Device Tensor::device() const {
   if (!defined()) throw Error("device: the tensor is undefined");

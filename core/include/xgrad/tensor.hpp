@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -19,6 +20,15 @@ namespace xgrad {
 
 struct TensorImpl;
 struct Node;
+class TensorOptions;
+
+// What sizes() returns: a Shape that also prints with operator<< as "[2, 3]", as libtorch's
+// IntArrayRef does (std::cout << t.sizes()).
+struct SizeList : std::vector<std::int64_t> {
+  using std::vector<std::int64_t>::vector;
+  SizeList(const Shape& shape) : std::vector<std::int64_t>(shape) {}
+};
+std::ostream& operator<<(std::ostream& os, const SizeList& sizes);
 
 class Tensor {
  public:
@@ -27,7 +37,7 @@ class Tensor {
 
   bool defined() const { return impl_ != nullptr; }
   const Shape& shape() const;
-  Shape sizes() const { return shape(); }
+  SizeList sizes() const { return shape(); }
   std::int64_t size(std::int64_t dim) const;
   std::int64_t dim() const;
   std::int64_t numel() const;
@@ -144,6 +154,11 @@ class Tensor {
   Tensor to(Device device) const;  // itself for the CPU; throws for CUDA
   Tensor to(Device device, Dtype dtype) const;
   Tensor cpu() const { return *this; }
+  TensorOptions options() const;  // this tensor's dtype, device and requires_grad
+  Dtype scalar_type() const { return dtype(); }
+  // Values and indices of the largest element along `dim`, as libtorch's t.max(dim).
+  std::tuple<Tensor, Tensor> max(std::int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> min(std::int64_t dim, bool keepdim = false) const;
   // A hook that only looks at the gradient (libtorch accepts hooks returning void).
   template <class F>
     requires std::is_void_v<std::invoke_result_t<F&, const Tensor&>>
