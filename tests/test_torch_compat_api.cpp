@@ -6,6 +6,7 @@
 #include <xgrad/torch.hpp>
 
 #include <filesystem>
+#include <sstream>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -74,6 +75,7 @@ TEST_CASE("DataLoaderOptions builder feeds xgrad's loader") {
   CHECK(seen == std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7});
   xg::data::DataLoader plain(dataset, torch::data::DataLoaderOptions(3));
   CHECK(plain.size() == 4);
+  static_assert(std::is_same_v<torch::data::Example<>, xg::data::Example>);
 }
 
 namespace {
@@ -230,6 +232,14 @@ struct Positions : xg::autograd::Function<Positions> {
   }
 };
 
+// An int64 output: no gradient, without being marked.
+struct IndexOfMax : xg::autograd::Function<IndexOfMax> {
+  static xg::Tensor forward(xg::autograd::AutogradContext*, xg::Tensor x) { return xg::argmax(x, 0); }
+  static xg::autograd::variable_list backward(xg::autograd::AutogradContext*, xg::autograd::variable_list) {
+    return {xg::Tensor()};
+  }
+};
+
 // Saves its own output (the exp), as torch's docs allow.
 struct ExpSavingOutput : xg::autograd::Function<ExpSavingOutput> {
   static xg::Tensor forward(xg::autograd::AutogradContext* ctx, xg::Tensor x) {
@@ -272,6 +282,9 @@ TEST_CASE("custom autograd functions: gradcheck, double backward, in-place, non-
   auto positions = Positions::apply(xg::tensor({1.0, 5.0, 2.0}, xg::dtype(xg::kFloat64).requires_grad(true)));
   CHECK_FALSE(positions.requires_grad());
   CHECK(positions.item<double>() == 1.0);
+  auto indices = IndexOfMax::apply(xg::tensor({1.0, 5.0, 2.0}, xg::dtype(xg::kFloat64).requires_grad(true)));
+  CHECK(indices.dtype() == xg::kInt64);
+  CHECK_FALSE(indices.requires_grad());
 
   // A saved output does not keep itself alive through its own node.
   std::weak_ptr<xg::TensorImpl> watch;
@@ -283,4 +296,25 @@ TEST_CASE("custom autograd functions: gradcheck, double backward, in-place, non-
     CHECK(input.grad().to_vector()[1] == doctest::Approx(std::exp(1.0)));
   }
   CHECK(watch.expired());
+}
+
+TEST_CASE("operator<< prints libtorch's format; to_string and fmt keep the Python repr") {
+  const auto m = xg::tensor({1.5, -2.25, 3.0, 4.0}, {2, 2}, xg::kFloat64);
+  std::ostringstream os;
+  os << m;
+  CHECK(os.str() == " 1.5000 -2.2500\n 3.0000  4.0000\n[ CPUDoubleType{2,2} ]");
+  CHECK(fmt::format("{}", m).rfind("tensor([[", 0) == 0);
+  CHECK(xg::to_string(m).rfind("tensor([[", 0) == 0);
+  // A narrower line splits the columns into blocks.
+  std::ostringstream narrow;
+  xg::print(narrow, xg::arange(0.0, 6.0, 1.0, xg::kFloat64).reshape({1, 6}) / 4, 20);
+  CHECK(narrow.str() == "Columns 1 to 2 0.0000  0.2500\n\nColumns 3 to 4 0.5000  0.7500\n\n"
+                        "Columns 5 to 6 1.0000  1.2500\n[ CPUDoubleType{1,6} ]");
+  // The stream's own formatting survives.
+  std::ostringstream flags;
+  flags << std::scientific << m << " " << 0.5;
+  CHECK(flags.str().substr(flags.str().size() - 12) == "5.000000e-01");
+  std::ostringstream sizes;
+  sizes << m.sizes() << xg::zeros({}).sizes();
+  CHECK(sizes.str() == "[2, 2][]");
 }

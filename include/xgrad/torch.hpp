@@ -10,6 +10,7 @@
 #include "xgrad/custom_function.hpp"
 #include "xgrad/data/dataloader_options_builder.hpp"
 #include "xgrad/optim/options_builders.hpp"
+#include "xgrad/print.hpp"
 #include "xgrad/save_load.hpp"
 #include "xgrad/xgrad.hpp"
 
@@ -26,6 +27,20 @@ using ::xgrad::optim::builder::SGDOptions;
 namespace data {
 using namespace ::xgrad::data;
 using ::xgrad::data::builder::DataLoaderOptions;
+
+namespace detail {
+template <class Data, class Target>
+struct ExampleOf {
+  static_assert(sizeof(Data) == 0, "xgrad's Example holds two Tensors: use Example<>");
+};
+template <>
+struct ExampleOf<::xgrad::Tensor, ::xgrad::Tensor> {
+  using type = ::xgrad::data::Example;
+};
+}  // namespace detail
+// libtorch's Example<> is a template over its field types; xgrad's is the <Tensor, Tensor> case.
+template <class Data = ::xgrad::Tensor, class Target = ::xgrad::Tensor>
+using Example = typename detail::ExampleOf<Data, Target>::type;
 }  // namespace data
 
 }  // namespace torch

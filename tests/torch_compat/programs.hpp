@@ -6,11 +6,14 @@
 //
 // The including file provides namespace torch (either library). Values are printed with fixed
 // precision through numbers(), not operator<<, so the lines do not depend on either library's tensor
-// format; computations that run many steps use float64 so both libraries print the same digits.
+// format (except in printing(), which checks that format); computations that run many steps use
+// float64 so both libraries print the same digits.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <map>
 #include <ostream>
 #include <string>
@@ -102,6 +105,15 @@ inline void tensor_basics(std::ostream& out) {
   auto row = torch::tensor({10.0, 20.0, 30.0}, torch::kFloat64);
   out << "expand_as " << dims(row.expand_as(m)) << " " << numbers(row.expand_as(m)) << "\n";
   out << "eq " << numbers(m.eq(row.expand_as(m) / 10)) << "\n";
+
+  out << "sizes " << m.sizes() << "\n";
+  auto [largest, where] = m.max(1);
+  out << "max(1) " << numbers(largest) << " at " << numbers(where) << "\n";
+  auto correct = m.argmax(1).eq(torch::tensor({2, 0})).sum().item<int64_t>();
+  out << "correct " << correct << "\n";
+  auto like = torch::ones({2}, m.options());
+  out << "options double " << (like.dtype() == torch::kDouble) << " scalar_type double "
+      << (m.scalar_type() == torch::kDouble) << "\n";
 
   auto acc = torch::zeros({2, 3}, torch::kFloat64);
   auto v0 = acc._version();
@@ -361,6 +373,31 @@ inline void data_pipeline(std::ostream& out, const std::string& dir) {
   out << "batches " << batches << "\n";
 }
 
+// ---- printing with operator<<, line for line as libtorch ----
+inline void printing(std::ostream& out) {
+  out << torch::tensor(3.14159265) << "\n";
+  out << torch::tensor({1.0, 2.0, 3.0}) << "\n";
+  out << torch::tensor({1.5, -2.25, 3.0}) << "\n";
+  out << torch::tensor({1.5, -2.25, 3.0, 4.0}, torch::kDouble).reshape({2, 2}) << "\n";
+  out << torch::tensor({12345.6, 234567.1, 100000.0}, torch::kDouble) << "\n";
+  out << torch::tensor({0.001, 0.0025, -0.003}, torch::kDouble) << "\n";
+  out << torch::tensor({1e-5, 1.0, 1e5}, torch::kDouble) << "\n";
+  out << torch::tensor({1e10, 3.0}, torch::kDouble) << "\n";
+  out << torch::tensor({-123456.7, 2.5}, torch::kDouble) << "\n";
+  out << torch::tensor({1, 20, 300}) << "\n";
+  out << (torch::tensor({1.0, -1.0, 0.5}) > 0) << "\n";
+  const double inf = std::numeric_limits<double>::infinity();
+  out << torch::tensor({1.5, std::numeric_limits<double>::quiet_NaN(), inf, -inf}) << "\n";
+  out << torch::arange(24, torch::kFloat).reshape({2, 3, 4}) << "\n";
+  out << torch::arange(24, torch::kDouble).reshape({2, 3, 2, 2}) / 7 << "\n";
+  out << torch::linspace(0, 1, 60, torch::kDouble).reshape({2, 30}) << "\n";
+  out << torch::linspace(0, 50000, 24, torch::kDouble).reshape({2, 12}) << "\n";
+  out << torch::zeros({0}) << "\n";
+  out << torch::zeros({2, 0}) << "\n";
+  out << torch::ones({2}, torch::requires_grad()) << "\n";
+  out << torch::Tensor() << "\n";
+}
+
 // Every program by name, in the order the fixture file lists them.
 inline std::vector<std::pair<std::string, std::function<void(std::ostream&, const std::string&)>>> programs() {
   return {
@@ -374,6 +411,7 @@ inline std::vector<std::pair<std::string, std::function<void(std::ostream&, cons
       {"custom_functions", [](std::ostream& o, const std::string&) { custom_functions(o); }},
       {"checkpoints", [](std::ostream& o, const std::string& dir) { checkpoints(o, dir); }},
       {"data_pipeline", [](std::ostream& o, const std::string& dir) { data_pipeline(o, dir); }},
+      {"printing", [](std::ostream& o, const std::string&) { printing(o); }},
   };
 }
 
