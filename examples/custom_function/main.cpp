@@ -57,7 +57,7 @@ int main() {
   auto x = torch::linspace(-1, 1, 20, torch::kFloat64).unsqueeze(1);
   auto y = 2 * x + 1 + 39 * (x > 0.99).to(torch::kFloat64);
   const auto plain = fit(x, y, 0.0);
-  const auto clipped = fit(x, y, 1.0);
+  const auto clipped = fit(x, y, 0.05);
   std::printf("true line:         y = 2.000 x + 1.000\n");
   std::printf("plain fit:         y = %.3f x + %.3f\n", plain[0], plain[1]);
   std::printf("clipped gradients: y = %.3f x + %.3f\n", clipped[0], clipped[1]);

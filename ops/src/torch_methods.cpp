@@ -1,6 +1,6 @@
-// Tensor methods under libtorch's names (eq, mm, norm, expand_as, all, any, +=, detach_, data,
-// set_data, device, to(device)): each forwards to an xgrad op or to the tensor's record, so none
-// needs a backward of its own.
+// Tensor methods under libtorch's names that are xgrad ops (eq, mm, norm, expand_as, all, any, +=,
+// max(dim)): each forwards to an op, so none needs a backward of its own. Those that only touch the
+// tensor's record (detach_, data, set_data, device, options) are in core/src/tensor_torch_forms.cpp.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -8,8 +8,6 @@
 
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/compare.hpp"
-#include "xgrad/detail/node.hpp"
-#include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/elementwise.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/factories.hpp"
@@ -17,7 +15,6 @@
 #include "xgrad/linalg.hpp"
 #include "xgrad/reduce.hpp"
 #include "xgrad/shape_ops.hpp"
-#include "xgrad/tensor_options.hpp"
 
 namespace xgrad {
 
@@ -86,53 +83,7 @@ Tensor& Tensor::operator/=(double other) {
   return copy_(quotient);
 }
 
-Tensor& Tensor::detach_() {
-  if (!defined()) throw Error("detach_: the tensor is undefined");
-  TensorImpl& self = *impl();
-  if (self.grad_fn) release_node(std::move(self.grad_fn));
-  self.grad_fn = nullptr;
-  self.requires_grad = false;
-  self.retains_grad = false;
-  return *this;
-}
-
-Tensor Tensor::data() const {
-  if (!defined()) throw Error("data: the tensor is undefined");
-  return detach();
-}
-
-void Tensor::set_data(const Tensor& new_data) {
-  if (!defined() || !new_data.defined()) throw Error("set_data: both tensors must be defined");
-  TensorImpl& self = *impl();
-  if (self.requires_grad && !xgrad::is_floating_point(new_data.dtype()))
-    throw Error(fmt::format("set_data: a tensor that requires grad cannot take data of dtype {}",
-                            dtype_name(new_data.dtype())));
-  // Gradients already accumulated or saved keep the old storage; this tensor reads the new one.
-  const TensorImpl& src = *new_data.impl();
-  self.storage = src.storage;
-  self.shape = src.shape;
-  self.numel = src.numel;
-  self.dtype = src.dtype;
-}
-
-TensorOptions Tensor::options() const {
-  if (!defined()) throw Error("options: the tensor is undefined");
-  return TensorOptions().dtype(dtype()).device(Device(kCPU)).requires_grad(requires_grad());
-}
 std::tuple<Tensor, Tensor> Tensor::max(std::int64_t dim, bool keepdim) const { return xgrad::max(*this, dim, keepdim); }
 std::tuple<Tensor, Tensor> Tensor::min(std::int64_t dim, bool keepdim) const { return xgrad::min(*this, dim, keepdim); }
-
-Device Tensor::device() const {
-  if (!defined()) throw Error("device: the tensor is undefined");
-  return Device(kCPU);
-}
-Tensor Tensor::to(Device device) const {
-  check_cpu_device("to", device);
-  return *this;
-}
-Tensor Tensor::to(Device device, Dtype dtype) const {
-  check_cpu_device("to", device);
-  return to(dtype);
-}
 
 }  // namespace xgrad
