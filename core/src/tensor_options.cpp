@@ -77,8 +77,8 @@ TensorOptions TensorOptions::requires_grad(bool requires_grad) const {
 }
 
 namespace {
-// The device check, then requires_grad applied to a fresh tensor (which throws for integer dtypes).
-Tensor finish(const char* op, const TensorOptions& options, Tensor t) {
+// requires_grad applied to a fresh tensor (which throws for integer dtypes).
+Tensor finish(const TensorOptions& options, Tensor t) {
   if (options.requires_grad()) t.requires_grad_();
   return t;
 }
@@ -89,54 +89,54 @@ const TensorOptions& checked(const char* op, const TensorOptions& options) {
 }  // namespace
 
 Tensor empty(const Shape& shape, const TensorOptions& o) {
-  return finish("empty", o, empty(shape, checked("empty", o).dtype()));
+  return finish(o, empty(shape, checked("empty", o).dtype()));
 }
 Tensor zeros(const Shape& shape, const TensorOptions& o) {
-  return finish("zeros", o, zeros(shape, checked("zeros", o).dtype()));
+  return finish(o, zeros(shape, checked("zeros", o).dtype()));
 }
 Tensor ones(const Shape& shape, const TensorOptions& o) {
-  return finish("ones", o, ones(shape, checked("ones", o).dtype()));
+  return finish(o, ones(shape, checked("ones", o).dtype()));
 }
 Tensor full(const Shape& shape, double value, const TensorOptions& o) {
-  return finish("full", o, full(shape, value, checked("full", o).dtype()));
+  return finish(o, full(shape, value, checked("full", o).dtype()));
 }
 Tensor rand(const Shape& shape, const TensorOptions& o) {
-  return finish("rand", o, rand(shape, checked("rand", o).dtype()));
+  return finish(o, rand(shape, checked("rand", o).dtype()));
 }
 Tensor randn(const Shape& shape, const TensorOptions& o) {
-  return finish("randn", o, randn(shape, checked("randn", o).dtype()));
+  return finish(o, randn(shape, checked("randn", o).dtype()));
 }
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& o) {
   // torch's randint defaults to int64 when no dtype is given.
-  return finish("randint", o, randint(low, high, shape, o.has_dtype() ? checked("randint", o).dtype() : kInt64));
+  return finish(o, randint(low, high, shape, o.has_dtype() ? checked("randint", o).dtype() : kInt64));
 }
 Tensor arange(double start, double end, double step, const TensorOptions& o) {
-  return finish("arange", o, arange(start, end, step, checked("arange", o).dtype()));
+  return finish(o, arange(start, end, step, checked("arange", o).dtype()));
 }
 Tensor arange(double end, const TensorOptions& o) {
-  return finish("arange", o, arange(end, checked("arange", o).dtype()));
+  return finish(o, arange(end, checked("arange", o).dtype()));
 }
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& o) {
-  return finish("linspace", o, linspace(start, end, steps, checked("linspace", o).dtype()));
+  return finish(o, linspace(start, end, steps, checked("linspace", o).dtype()));
 }
 Tensor zeros_like(const Tensor& t, const TensorOptions& o) {
-  return finish("zeros_like", o, zeros_like(t, checked("zeros_like", o).has_dtype() ? o.dtype() : t.dtype()));
+  return finish(o, zeros_like(t, checked("zeros_like", o).has_dtype() ? o.dtype() : t.dtype()));
 }
 Tensor ones_like(const Tensor& t, const TensorOptions& o) {
-  return finish("ones_like", o, ones_like(t, checked("ones_like", o).has_dtype() ? o.dtype() : t.dtype()));
+  return finish(o, ones_like(t, checked("ones_like", o).has_dtype() ? o.dtype() : t.dtype()));
 }
 
 Tensor tensor(std::initializer_list<double> values, const TensorOptions& o) {
   const std::vector<double> v(values);
-  return finish("tensor", o, tensor(v, Shape{static_cast<std::int64_t>(v.size())}, checked("tensor", o).dtype()));
+  return finish(o, tensor(v, Shape{static_cast<std::int64_t>(v.size())}, checked("tensor", o).dtype()));
 }
 Tensor tensor(std::initializer_list<int> values, const TensorOptions& o) {
   const std::vector<double> v(values.begin(), values.end());
   const Dtype dtype = checked("tensor", o).has_dtype() ? o.dtype() : kInt64;
-  return finish("tensor", o, tensor(v, Shape{static_cast<std::int64_t>(v.size())}, dtype));
+  return finish(o, tensor(v, Shape{static_cast<std::int64_t>(v.size())}, dtype));
 }
 Tensor tensor(double value, const TensorOptions& o) {
-  return finish("tensor", o, scalar_tensor(value, checked("tensor", o).dtype()));
+  return finish(o, scalar_tensor(value, checked("tensor", o).dtype()));
 }
 
 }  // namespace xgrad

@@ -2,6 +2,7 @@
 // autograd, its gradient record. Copying a Tensor shares storage, as torch::Tensor does.
 #pragma once
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -29,6 +30,25 @@ struct SizeList : std::vector<std::int64_t> {
   SizeList(const Shape& shape) : std::vector<std::int64_t>(shape) {}
 };
 std::ostream& operator<<(std::ostream& os, const SizeList& sizes);
+
+// What grad_fn() returns: the node that made a tensor, null for leaves. It reads as libtorch's
+// std::shared_ptr<Node>: `if (t.grad_fn())`, `t.grad_fn() == nullptr`, and `t.grad_fn()->name()`
+// giving torch's node name ("MulBackward0"; grad_fn_name() keeps xgrad's "MulBackward").
+class GradFn {
+ public:
+  GradFn(std::shared_ptr<Node> node) : node_(std::move(node)) {}
+  explicit operator bool() const { return node_ != nullptr; }
+  operator std::shared_ptr<Node>() const { return node_; }  // by value: grad_fn() is a temporary
+  const GradFn* operator->() const { return this; }
+  std::string name() const;  // throws xgrad::Error when null
+  Node* get() const { return node_.get(); }
+  const std::shared_ptr<Node>& ptr() const { return node_; }
+  friend bool operator==(const GradFn& fn, std::nullptr_t) { return fn.node_ == nullptr; }
+  friend bool operator==(const GradFn& a, const GradFn& b) { return a.node_ == b.node_; }
+
+ private:
+  std::shared_ptr<Node> node_;
+};
 
 class Tensor {
  public:
@@ -75,7 +95,7 @@ class Tensor {
   void retain_grad();
   bool retains_grad() const;
   std::string grad_fn_name() const;  // "MulBackward"; "" for leaves
-  const std::shared_ptr<Node>& grad_fn() const;
+  GradFn grad_fn() const;
   void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
                 bool create_graph = false) const;
   // The hook sees each gradient for this tensor and may return a replacement (undefined: keep).
