@@ -384,6 +384,7 @@ TEST_CASE("libtorch-style forms get clear errors (devices, TensorOptions, method
       {"set_data int", [] { needs_grad({2}).set_data(xg::ones({2}, xg::kInt64)); }, {"set_data", "int64"}},
       {"detach_ undefined", [] { xg::Tensor().detach_(); }, {"detach_", "undefined"}},
       {"options undefined", [] { xg::Tensor().options(); }, {"options", "undefined"}},
+      {"grad_fn of a leaf", [] { needs_grad({2}).grad_fn()->name(); }, {"grad_fn", "leaf"}},
       {"max(dim) bad dim", [] { z({2, 3}).max(4); }, {"max", "4"}},
       {"expand_as", [] { z({3}).expand_as(z({2, 4})); }, {"expand", "[3]", "[2, 4]"}},
       {"IValue kind", [] { xg::autograd::IValue(1.5).toInt(); }, {"IValue", "int"}},

@@ -318,3 +318,23 @@ TEST_CASE("operator<< prints libtorch's format; to_string and fmt keep the Pytho
   sizes << m.sizes() << xg::zeros({}).sizes();
   CHECK(sizes.str() == "[2, 2][]");
 }
+
+TEST_CASE("grad_fn() reads as libtorch's shared_ptr<Node>, with torch's node names") {
+  auto x = xg::ones({2, 3}, xg::requires_grad());
+  CHECK(x.grad_fn() == nullptr);
+  CHECK_FALSE(x.grad_fn());
+  auto y = x * 2;
+  CHECK(y.grad_fn());
+  CHECK(y.grad_fn() == y.grad_fn());
+  CHECK(y.grad_fn()->name() == "MulBackward1");  // tensor * scalar, libtorch's Scalar overload
+  CHECK(y.grad_fn_name() == "MulBackward");      // xgrad's own name is unchanged
+  CHECK((x * y).grad_fn()->name() == "MulBackward0");
+  xg::nn::Linear fc(3, 4);
+  CHECK(fc(x).grad_fn()->name() == "AddmmBackward0");
+  auto logits = fc(x);
+  // (mean-reduced, xgrad's loss ends in a division: DivBackward1, where libtorch says NllLossBackward0)
+  CHECK(xg::nn::functional::cross_entropy(logits, xg::tensor({1, 3}), {.reduction = "none"}).grad_fn()->name() ==
+        "NllLossBackward0");
+  const std::shared_ptr<xg::Node> node = y.grad_fn();  // still converts to the node's shared_ptr
+  CHECK(node.get() == y.grad_fn().get());
+}

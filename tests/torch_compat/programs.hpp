@@ -52,8 +52,20 @@ inline void autograd_tour(std::ostream& out) {
   auto mean = z.mean();
   out << "x requires_grad " << x.requires_grad() << " leaf " << x.is_leaf() << "\n";
   out << "y requires_grad " << y.requires_grad() << " leaf " << y.is_leaf() << "\n";
+  out << "x.grad_fn null " << (x.grad_fn() == nullptr) << " y.grad_fn " << y.grad_fn()->name() << " z.grad_fn "
+      << z.grad_fn()->name() << "\n";
+  // (z.mean()'s node is MeanBackward0 in libtorch; xgrad's mean records a division: not compared)
   mean.backward();
   out << "x.grad " << numbers(x.grad()) << "\n";
+  auto m = torch::ones({2, 2}, torch::requires_grad());
+  for (const auto& node : {(m + 1).grad_fn()->name(), (m * m).grad_fn()->name(), (-m).grad_fn()->name(),
+                           m.pow(2).grad_fn()->name(), m.pow(m).grad_fn()->name(),
+                           m.sum().grad_fn()->name(), torch::relu(m).grad_fn()->name(), m.mm(m).grad_fn()->name(),
+                           m.exp().grad_fn()->name(), torch::tanh(m).grad_fn()->name(),
+                           torch::sigmoid(m).grad_fn()->name(), (m / 2).grad_fn()->name(),
+                           torch::log_softmax(m, 1).grad_fn()->name(), m.unsqueeze(0).grad_fn()->name()})
+    out << node << " ";
+  out << "\n";
 
   // requires_grad_ on a tensor made without it
   auto a = torch::tensor({2.0, -2.0, 3.0, -4.0}).reshape({2, 2});
@@ -287,6 +299,7 @@ inline void custom_functions(std::ostream& out) {
   auto a = torch::tensor({1.0, 2.0}, torch::dtype(torch::kFloat64).requires_grad(true));
   auto w = torch::tensor({3.0, -1.0}, torch::kFloat64);
   auto z = MulConstant::apply(a, w, 2.5);
+  out << "custom node " << z.grad_fn()->name() << "\n";
   z.sum().backward();
   out << "mul forward " << numbers(z) << " a.grad " << numbers(a.grad()) << " w.grad defined "
       << w.grad().defined() << "\n";
