@@ -734,3 +734,139 @@ TEST_CASE("hostile input: a leaf's hook may run backward through that same leaf"
   (x * 2.0).sum().backward();
   CHECK(x.grad().to_vector() == std::vector<double>{5, 5, 5});
 }
+namespace {
+// Custom autograd functions that misuse the API, one way each.
+struct WrongGradCount : xg::autograd::Function<WrongGradCount> {
+  static xg::Tensor forward(xg::autograd::AutogradContext*, xg::Tensor x, xg::Tensor y) { return x * y; }
+  static xg::autograd::variable_list backward(xg::autograd::AutogradContext*, xg::autograd::variable_list g) {
+    return {g[0], g[0], g[0]};
+  }
+};
+struct GradForScalar : xg::autograd::Function<GradForScalar> {
+  static xg::Tensor forward(xg::autograd::AutogradContext*, xg::Tensor x, double s) { return x * s; }
+  static xg::autograd::variable_list backward(xg::autograd::AutogradContext*, xg::autograd::variable_list g) {
+    return {g[0], g[0]};  // the second argument is a double: it can have no gradient
+  }
+};
+struct AsksInputTwo : xg::autograd::Function<AsksInputTwo> {
+  static xg::Tensor forward(xg::autograd::AutogradContext* ctx, xg::Tensor x) {
+    ctx->saved_data["needs"] = ctx->needs_input_grad(2);
+    return x.clone();
+  }
+  static xg::autograd::variable_list backward(xg::autograd::AutogradContext*, xg::autograd::variable_list g) { return g; }
+};
+struct SavesInput : xg::autograd::Function<SavesInput> {
+  static xg::Tensor forward(xg::autograd::AutogradContext* ctx, xg::Tensor x) {
+    ctx->save_for_backward({x});
+    return x * 2;
+  }
+  static xg::autograd::variable_list backward(xg::autograd::AutogradContext* ctx, xg::autograd::variable_list g) {
+    return {g[0] * 2 + ctx->get_saved_variables()[0] * 0};
+  }
+};
+struct DirtyLeaf : xg::autograd::Function<DirtyLeaf> {
+  static xg::Tensor forward(xg::autograd::AutogradContext* ctx, xg::Tensor x) {
+    x.add_(1.0);
+    ctx->mark_dirty({x});
+    return x;
+  }
+  static xg::autograd::variable_list backward(xg::autograd::AutogradContext*, xg::autograd::variable_list g) { return g; }
+};
+struct TwoOutputs : xg::autograd::Function<TwoOutputs> {
+  static xg::autograd::variable_list forward(xg::autograd::AutogradContext*, xg::Tensor x) { return {x * 2, x * 3}; }
+  static xg::autograd::variable_list backward(xg::autograd::AutogradContext*, xg::autograd::variable_list g) { return g; }
+};
+xg::Tensor needs_grad(xg::Shape s) { return xg::ones(s, xg::kFloat64).requires_grad_(); }
+}  // namespace
+
+TEST_CASE("libtorch-style forms get clear errors (devices, TensorOptions, methods, custom functions, save/load)") {
+  const ScratchDir dir;
+  const std::string model_file = (dir.path / "model.st").string();
+  xg::save(xg::nn::Linear(2, 3), model_file);
+  const std::string tensor_file = (dir.path / "tensor.st").string();
+  xg::save(xg::ones({2}), tensor_file);
+  const std::vector<Misuse> table = {
+      {"device name", [] { xg::Device("gpu"); }, {"Device", "'gpu'"}},
+      {"device index", [] { xg::Device("cuda:x"); }, {"Device", "'cuda:x'"}},
+      {"cpu index", [] { xg::Device(xg::kCPU, 3); }, {"Device", "3"}},
+      {"zeros on cuda", [] { xg::zeros({2}, xg::TensorOptions().device(xg::kCUDA)); }, {"zeros", "cuda", "CPU only"}},
+      {"randn(3) on cuda", [] { xg::randn(3, xg::device(xg::Device("cuda:0"))); }, {"randn", "cuda:0"}},
+      {"int requires grad", [] { xg::ones({2}, xg::dtype(xg::kInt64).requires_grad(true)); }, {"requires_grad_", "int64"}},
+      {"tensor.to(cuda)", [] { z({2}).to(xg::Device(xg::kCUDA)); }, {"to", "cuda"}},
+      {"module.to(cuda)", [] { xg::nn::Linear(2, 2)->to(xg::kCUDA); }, {"Module::to", "cuda"}},
+      {"norm negative p", [] { z({2}).norm(-1); }, {"norm", "-1"}},
+      {"norm int", [] { xg::ones({2}, xg::kInt64).norm(); }, {"norm", "int64"}},
+      {"norm no dims", [] { z({2}).norm(2, {}); }, {"norm", "dims"}},
+      {"norm bad dim", [] { z({2}).norm(2, {3}); }, {"sum", "3"}},
+      {"+= broadcast", [] { auto t = z({3}); t += z({4}); }, {"add_", "[4]", "[3]"}},
+      {"/= on a leaf that requires grad", [] { auto t = needs_grad({2}); t /= 2.0; }, {"copy_", "requires grad"}},
+      {"set_data int", [] { needs_grad({2}).set_data(xg::ones({2}, xg::kInt64)); }, {"set_data", "int64"}},
+      {"detach_ undefined", [] { xg::Tensor().detach_(); }, {"detach_", "undefined"}},
+      {"options undefined", [] { xg::Tensor().options(); }, {"options", "undefined"}},
+      {"grad_fn of a leaf", [] { needs_grad({2}).grad_fn()->name(); }, {"grad_fn", "leaf"}},
+      {"max(dim) bad dim", [] { z({2, 3}).max(4); }, {"max", "4"}},
+      {"expand_as", [] { z({3}).expand_as(z({2, 4})); }, {"expand", "[3]", "[2, 4]"}},
+      {"IValue kind", [] { xg::autograd::IValue(1.5).toInt(); }, {"IValue", "int"}},
+      {"IValue tensor", [] { xg::autograd::IValue("s").toTensor(); }, {"IValue", "tensor"}},
+      {"backward gradient count",
+       [] { WrongGradCount::apply(needs_grad({2}), needs_grad({2})).sum().backward(); },
+       {"WrongGradCount", "3 gradients", "expected 2"}},
+      {"gradient for a non-tensor argument", [] { GradForScalar::apply(needs_grad({2}), 2.0).sum().backward(); },
+       {"GradForScalar", "argument 1", "not a tensor"}},
+      {"needs_input_grad range", [] { AsksInputTwo::apply(needs_grad({2})); }, {"needs_input_grad(2)", "1 tensor"}},
+      {"saved input changed in place",
+       [] {
+         auto x = needs_grad({2}) * 1;
+         auto y = SavesInput::apply(x);
+         xg::NoGradGuard no_grad;
+         x.add_(1.0);
+         xg::EnableGradGuard grad;
+         y.sum().backward();
+       },
+       {"SavesInput", "modified by an in-place operation", "version"}},
+      {"custom backward twice",
+       [] {
+         auto y = SavesInput::apply(needs_grad({2}));
+         y.sum().backward();
+         y.sum().backward();
+       },
+       {"SavesInput", "second time", "retain_graph"}},
+      {"mark_dirty on a leaf", [] { DirtyLeaf::apply(needs_grad({2})); }, {"DirtyLeaf", "leaf"}},
+      {"two outputs", [] { TwoOutputs::apply(needs_grad({2})); }, {"TwoOutputs", "2 tensors", "one output"}},
+      {"load a missing file", [] { xg::Tensor t; xg::load(t, "no_such_file.st"); }, {"no_such_file.st"}},
+      {"load a tensor from a module file", [model_file] { xg::Tensor t; xg::load(t, model_file); }, {"'tensor'"}},
+      {"load a module from a tensor file", [tensor_file] { xg::nn::Linear m(2, 3); xg::load(m, tensor_file); },
+       {"missing keys", "weight"}},
+      {"load a module of other shapes", [model_file] { xg::nn::Linear m(3, 3); xg::load(m, model_file); }, {"weight"}},
+  };
+  MESSAGE("libtorch-form rows: " << table.size());
+  for (const auto& misuse : table) expect_error(misuse);
+}
+
+TEST_CASE("threads, bfloat16 and autocast: bad input gets clear errors") {
+  const auto h = xg::ones({2, 3}).to(xg::kBFloat16);
+  const std::vector<Misuse> table = {
+      {"set_num_threads 0", [] { xg::set_num_threads(0); }, {"set_num_threads", "positive", "0"}},
+      {"set_num_threads negative", [] { xg::set_num_threads(-4); }, {"set_num_threads", "-4"}},
+      {"AutocastGuard float64", [] { xg::AutocastGuard guard(xg::kFloat64); }, {"AutocastGuard", "bfloat16", "float64"}},
+      {"AutocastGuard int64", [] { xg::AutocastGuard guard(xg::kInt64); }, {"AutocastGuard", "int64"}},
+      {"exp of bfloat16", [&] { xg::exp(h); }, {"bfloat16", ".to(xgrad::kFloat32)"}},
+      {"sum of bfloat16", [&] { xg::sum(h); }, {"bfloat16", ".to(xgrad::kFloat32)"}},
+      {"bfloat16 matmul shapes", [&] { xg::matmul(h, h); }, {"matmul", "[2, 3]", "3 != 2"}},
+      {"autocast linear shapes",
+       [] {
+         xg::AutocastGuard guard(xg::kBFloat16);
+         xg::linear(xg::zeros({4, 3}), xg::zeros({2, 5}));
+       },
+       {"linear", "[4, 3]", "[2, 5]"}},
+      {"autocast matmul of int64",
+       [] {
+         xg::AutocastGuard guard(xg::kBFloat16);
+         xg::matmul(xg::ones({2, 2}, xg::kInt64), xg::ones({2, 2}, xg::kInt64));
+       },
+       {"matmul", "int64"}},
+      {"data_ptr of bfloat16 as float", [&] { h.data_ptr<float>(); }, {"data_ptr", "bfloat16", "float32"}},
+  };
+  for (const auto& m : table) expect_error(m);
+  MESSAGE("threads, bfloat16 and autocast rows: " << table.size());
+}

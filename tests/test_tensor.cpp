@@ -116,8 +116,8 @@ TEST_CASE("printing looks like PyTorch's repr, with shape and dtype") {
   CHECK(xg::to_string(xg::tensor({1.0, 2.0}, {2})) == "tensor([1., 2.], shape=[2], dtype=float32)");
   CHECK(xg::to_string(xg::scalar_tensor(0.5)) == "tensor(0.5000, shape=[], dtype=float32)");
   CHECK(xg::to_string(xg::gt(xg::tensor({1.0, -1.0}, {2}), 0.0)) == "tensor([ True, False], shape=[2], dtype=bool)");
-  std::ostringstream os;
-  os << xg::zeros({2000});
-  CHECK(os.str().find("...") != std::string::npos);
-  CHECK(os.str().size() < 200);
+  // Long tensors are summarized in the repr (operator<< prints libtorch's format: test_torch_compat).
+  const std::string long_repr = xg::to_string(xg::zeros({2000}));
+  CHECK(long_repr.find("...") != std::string::npos);
+  CHECK(long_repr.size() < 200);
 }

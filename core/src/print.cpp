@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "xgrad/detail/node.hpp"
+#include "xgrad/print.hpp"
 
 namespace xgrad {
 
@@ -129,6 +130,7 @@ std::string to_string(const Tensor& t) {
   return out;
 }
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << to_string(t); }
+// libtorch's C++ format (print_libtorch.cpp), so output checked against a libtorch program matches.
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return print(os, t); }
 
 }  // namespace xgrad

@@ -234,7 +234,7 @@ std::string Tensor::grad_fn_name() const {
   const TensorImpl& impl = checked(*this, "grad_fn_name");
   return impl.grad_fn ? impl.grad_fn->name() : "";
 }
-const std::shared_ptr<Node>& Tensor::grad_fn() const { return checked(*this, "grad_fn").grad_fn; }
+GradFn Tensor::grad_fn() const { return checked(*this, "grad_fn").grad_fn; }
 
 void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) {
   TensorImpl& impl = checked(*this, "register_hook");

@@ -4,7 +4,9 @@
 #include "xgrad/autocast.hpp"
 #include "xgrad/autograd.hpp"
 #include "xgrad/broadcast.hpp"
+#include "xgrad/custom_function.hpp"
 #include "xgrad/compare.hpp"
+#include "xgrad/compare_operators.hpp"
 #include "xgrad/dtype.hpp"
 #include "xgrad/elementwise.hpp"
 #include "xgrad/error.hpp"
@@ -24,10 +26,15 @@
 #include "xgrad/softmax.hpp"
 #include "xgrad/state_dict.hpp"
 #include "xgrad/tensor.hpp"
+#include "xgrad/tensor_options.hpp"
 
 // The layers above ops.
 #include "xgrad/data.hpp"
 #include "xgrad/nn.hpp"
 #include "xgrad/optim.hpp"
+
+// libtorch's top-level forms (torch::nll_loss, torch::save of a module).
+#include "xgrad/nn/toplevel_functional.hpp"
+#include "xgrad/save_load.hpp"
 
 namespace xg = xgrad;

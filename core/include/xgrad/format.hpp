@@ -1,4 +1,5 @@
-// fmt::format("{}", tensor) prints what operator<< prints.
+// fmt::format("{}", tensor) prints to_string(tensor), PyTorch's Python repr (operator<< prints as libtorch's
+// C++ operator<< does: xgrad/print.hpp).
 #pragma once
 #include <string_view>
 

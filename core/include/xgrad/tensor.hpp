@@ -1,14 +1,19 @@
 // Tensor: a cheap shared handle to contiguous row-major data plus, when it takes part in
 // autograd, its gradient record. Copying a Tensor shares storage, as torch::Tensor does.
 #pragma once
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
+#include "xgrad/device.hpp"
 #include "xgrad/dtype.hpp"
 #include "xgrad/shape.hpp"
 
@@ -16,6 +21,34 @@ namespace xgrad {
 
 struct TensorImpl;
 struct Node;
+class TensorOptions;
+
+// What sizes() returns: a Shape that also prints with operator<< as "[2, 3]", as libtorch's
+// IntArrayRef does (std::cout << t.sizes()).
+struct SizeList : std::vector<std::int64_t> {
+  using std::vector<std::int64_t>::vector;
+  SizeList(const Shape& shape) : std::vector<std::int64_t>(shape) {}
+};
+std::ostream& operator<<(std::ostream& os, const SizeList& sizes);
+
+// What grad_fn() returns: the node that made a tensor, null for leaves. It reads as libtorch's
+// std::shared_ptr<Node>: `if (t.grad_fn())`, `t.grad_fn() == nullptr`, and `t.grad_fn()->name()`
+// giving torch's node name ("MulBackward0"; grad_fn_name() keeps xgrad's "MulBackward").
+class GradFn {
+ public:
+  GradFn(std::shared_ptr<Node> node) : node_(std::move(node)) {}
+  explicit operator bool() const { return node_ != nullptr; }
+  operator std::shared_ptr<Node>() const { return node_; }  // by value: grad_fn() is a temporary
+  const GradFn* operator->() const { return this; }
+  std::string name() const;  // throws xgrad::Error when null
+  Node* get() const { return node_.get(); }
+  const std::shared_ptr<Node>& ptr() const { return node_; }
+  friend bool operator==(const GradFn& fn, std::nullptr_t) { return fn.node_ == nullptr; }
+  friend bool operator==(const GradFn& a, const GradFn& b) { return a.node_ == b.node_; }
+
+ private:
+  std::shared_ptr<Node> node_;
+};
 
 class Tensor {
  public:
@@ -24,7 +57,7 @@ class Tensor {
 
   bool defined() const { return impl_ != nullptr; }
   const Shape& shape() const;
-  Shape sizes() const { return shape(); }
+  SizeList sizes() const { return shape(); }
   std::int64_t size(std::int64_t dim) const;
   std::int64_t dim() const;
   std::int64_t numel() const;
@@ -62,7 +95,7 @@ class Tensor {
   void retain_grad();
   bool retains_grad() const;
   std::string grad_fn_name() const;  // "MulBackward"; "" for leaves
-  const std::shared_ptr<Node>& grad_fn() const;
+  GradFn grad_fn() const;
   void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
                 bool create_graph = false) const;
   // The hook sees each gradient for this tensor and may return a replacement (undefined: keep).
@@ -101,6 +134,60 @@ class Tensor {
   Tensor log_softmax(std::int64_t dim) const;
   Tensor max() const;
   Tensor min() const;
+
+  // libtorch's spellings of things xgrad's own API names differently (xgrad/torch.hpp), defined in
+  // ops/src/torch_methods.cpp. A single integer works as a dim, as libtorch's IntArrayRef takes one;
+  // templates, so a braced list keeps going to the vector forms.
+  template <std::integral I>
+  Tensor sum(I dim, bool keepdim = false) const {
+    return sum(std::vector<std::int64_t>{static_cast<std::int64_t>(dim)}, keepdim);
+  }
+  template <std::integral I>
+  Tensor mean(I dim, bool keepdim = false) const {
+    return mean(std::vector<std::int64_t>{static_cast<std::int64_t>(dim)}, keepdim);
+  }
+  Tensor eq(const Tensor& other) const;
+  Tensor eq(double other) const;
+  Tensor mm(const Tensor& other) const;
+  Tensor norm(double p = 2.0) const;  // of all elements, 0-d
+  Tensor norm(double p, const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor expand_as(const Tensor& other) const;
+  Tensor all() const;  // 0-d bool: every element nonzero
+  Tensor any() const;  // 0-d bool: some element nonzero
+  // Compound assignment is in place, as in libtorch (the version counter is bumped).
+  Tensor& operator+=(const Tensor& other);
+  Tensor& operator+=(double other);
+  Tensor& operator-=(const Tensor& other);
+  Tensor& operator-=(double other);
+  Tensor& operator*=(const Tensor& other);
+  Tensor& operator*=(double other);
+  Tensor& operator/=(const Tensor& other);
+  Tensor& operator/=(double other);
+  Tensor& detach_();  // drops history and requires_grad from this tensor itself
+  Tensor data() const;  // torch's .data: a detached tensor sharing storage
+  void set_data(const Tensor& new_data);  // points this tensor at new_data's storage, keeping its grad record
+  std::int64_t output_nr() const { return 0; }  // every xgrad op has one output
+  std::int64_t _version() const { return version(); }
+  Device device() const;  // always the CPU
+  bool is_cuda() const { return false; }
+  bool is_cpu() const { return true; }
+  Tensor to(Device device) const;  // itself for the CPU; throws for CUDA
+  Tensor to(Device device, Dtype dtype) const;
+  Tensor cpu() const { return *this; }
+  TensorOptions options() const;  // this tensor's dtype, device and requires_grad
+  Dtype scalar_type() const { return dtype(); }
+  // Values and indices of the largest element along `dim`, as libtorch's t.max(dim).
+  std::tuple<Tensor, Tensor> max(std::int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> min(std::int64_t dim, bool keepdim = false) const;
+  // A hook that only looks at the gradient (libtorch accepts hooks returning void).
+  template <class F>
+    requires std::is_void_v<std::invoke_result_t<F&, const Tensor&>>
+  void register_hook(F hook) {
+    register_hook(std::function<Tensor(const Tensor&)>([h = std::move(hook)](const Tensor& g) mutable {
+      h(g);
+      return Tensor();
+    }));
+  }
 
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }

@@ -5,9 +5,11 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "xgrad/device.hpp"
 #include "xgrad/dtype.hpp"
 #include "xgrad/nn/module_holder.hpp"
 #include "xgrad/state_dict.hpp"
@@ -15,7 +17,20 @@
 
 namespace xgrad::nn {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+// One (name, tensor) item: a std::pair (structured bindings, .first/.second) that also reads as
+// libtorch's OrderedDict item, .key() and .value().
+struct NamedTensor : std::pair<std::string, Tensor> {
+  using std::pair<std::string, Tensor>::pair;
+  const std::string& key() const { return first; }
+  Tensor& value() { return second; }
+  const Tensor& value() const { return second; }
+};
+// A vector of items that still converts to the plain vector of pairs other layers take.
+class NamedTensors : public std::vector<NamedTensor> {
+ public:
+  using std::vector<NamedTensor>::vector;
+  operator std::vector<std::pair<std::string, Tensor>>() const { return {begin(), end()}; }
+};
 
 // What load_state_dict(strict = false) found but tolerated (torch's IncompatibleKeys).
 struct LoadResult {
@@ -47,6 +62,15 @@ class Module {
     add_child(name, holder.ptr());
     return holder;
   }
+  // A named handle (Linear, or a user's TORCH_MODULE) comes back as itself, so that
+  // `fc1 = register_module("fc1", nn::Linear(3, 4));` assigns, as in libtorch.
+  template <class H>
+    requires(std::is_base_of_v<ModuleHolder<typename H::ContainedType>, H> &&
+             !std::is_same_v<H, ModuleHolder<typename H::ContainedType>>)
+  H register_module(const std::string& name, const H& holder) {
+    add_child(name, holder.ptr());
+    return holder;
+  }
 
   // Everything below this module, depth first, parameters deduplicated as in torch.
   std::vector<Tensor> parameters(bool recurse = true) const;
@@ -67,6 +91,9 @@ class Module {
   void zero_grad(bool set_to_none = true);
   // Converts floating-point parameters and buffers in place: every handle to them sees the change.
   void to(Dtype dtype);
+  // libtorch's device forms: the CPU changes nothing, CUDA throws (xgrad computes on the CPU only).
+  void to(Device device);
+  void to(Device device, Dtype dtype);
 
   // Parameters and buffers by dotted name, sharing storage with the module (torch's state_dict).
   StateDict state_dict() const;

@@ -1,6 +1,7 @@
 // Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), with amsgrad and
 // maximize, as torch.optim.Adam / AdamW.
 #pragma once
+#include <type_traits>
 #include <utility>
 
 #include "xgrad/optim/optimizer.hpp"
@@ -33,6 +34,11 @@ class Adam : public OptimizerBase<AdamOptions> {
   using Options = AdamOptions;
   explicit Adam(std::vector<Tensor> params, const AdamOptions& defaults = {});
   explicit Adam(std::vector<ParamGroup<AdamOptions>> groups, const AdamOptions& defaults = {});
+  // libtorch's Adam(params, lr): the other options at their defaults. A template, so that a braced
+  // list ({} or {.lr = ...}) still goes to the options form.
+  template <class Lr>
+    requires std::is_arithmetic_v<Lr>
+  Adam(std::vector<Tensor> params, Lr lr) : Adam(std::move(params), AdamOptions{.lr = static_cast<double>(lr)}) {}
 
  protected:
   void update() override;
@@ -43,6 +49,11 @@ class AdamW : public OptimizerBase<AdamWOptions> {
   using Options = AdamWOptions;
   explicit AdamW(std::vector<Tensor> params, const AdamWOptions& defaults = {});
   explicit AdamW(std::vector<ParamGroup<AdamWOptions>> groups, const AdamWOptions& defaults = {});
+  // libtorch's AdamW(params, lr): the other options at their defaults. A template, so that a braced
+  // list ({} or {.lr = ...}) still goes to the options form.
+  template <class Lr>
+    requires std::is_arithmetic_v<Lr>
+  AdamW(std::vector<Tensor> params, Lr lr) : AdamW(std::move(params), AdamWOptions{.lr = static_cast<double>(lr)}) {}
 
  protected:
   void update() override;

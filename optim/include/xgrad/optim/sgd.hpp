@@ -1,5 +1,7 @@
 // Stochastic gradient descent with momentum, dampening, Nesterov, weight decay and maximize (torch.optim.SGD).
 #pragma once
+#include <type_traits>
+
 #include "xgrad/optim/optimizer.hpp"
 
 namespace xgrad::optim {
@@ -21,6 +23,11 @@ class SGD : public OptimizerBase<SGDOptions> {
   using Options = SGDOptions;
   explicit SGD(std::vector<Tensor> params, const SGDOptions& defaults = {});
   explicit SGD(std::vector<ParamGroup<SGDOptions>> groups, const SGDOptions& defaults = {});
+  // libtorch's SGD(params, lr): the other options at their defaults. A template, so that a braced
+  // list ({} or {.lr = ...}) still goes to the options form.
+  template <class Lr>
+    requires std::is_arithmetic_v<Lr>
+  SGD(std::vector<Tensor> params, Lr lr) : SGD(std::move(params), SGDOptions{.lr = static_cast<double>(lr)}) {}
 
  protected:
   void update() override;

@@ -1,0 +1,92 @@
+// Tensor methods under libtorch's names that only touch the tensor's own record, not an op (so
+// core's custom functions can use them): detach_, data, set_data, options, device, to(device).
+#include <fmt/format.h>
+
+#include <string>
+#include <string_view>
+
+#include "xgrad/detail/node.hpp"
+#include "xgrad/detail/tensor_impl.hpp"
+#include "xgrad/error.hpp"
+#include "xgrad/tensor_options.hpp"
+
+namespace xgrad {
+
+Tensor& Tensor::detach_() {
+  if (!defined()) throw Error("detach_: the tensor is undefined");
+  TensorImpl& self = *impl();
+  if (self.grad_fn) release_node(std::move(self.grad_fn));
+  self.grad_fn = nullptr;
+  self.requires_grad = false;
+  self.retains_grad = false;
+  return *this;
+}
+
+Tensor Tensor::data() const {
+  if (!defined()) throw Error("data: the tensor is undefined");
+  return detach();
+}
+
+void Tensor::set_data(const Tensor& new_data) {
+  if (!defined() || !new_data.defined()) throw Error("set_data: both tensors must be defined");
+  TensorImpl& self = *impl();
+  if (self.requires_grad && !xgrad::is_floating_point(new_data.dtype()))
+    throw Error(fmt::format("set_data: a tensor that requires grad cannot take data of dtype {}",
+                            dtype_name(new_data.dtype())));
+  // Gradients already accumulated or saved keep the old storage; this tensor reads the new one.
+  const TensorImpl& src = *new_data.impl();
+  self.storage = src.storage;
+  self.shape = src.shape;
+  self.numel = src.numel;
+  self.dtype = src.dtype;
+}
+
+TensorOptions Tensor::options() const {
+  if (!defined()) throw Error("options: the tensor is undefined");
+  return TensorOptions().dtype(dtype()).device(Device(kCPU)).requires_grad(requires_grad());
+}
+
+Device Tensor::device() const {
+  if (!defined()) throw Error("device: the tensor is undefined");
+  return Device(kCPU);
+}
+Tensor Tensor::to(Device device) const {
+  check_cpu_device("to", device);
+  return *this;
+}
+Tensor Tensor::to(Device device, Dtype dtype) const {
+  check_cpu_device("to", device);
+  return to(dtype);
+}
+
+}  // namespace xgrad
+
+namespace xgrad {
+
+namespace {
+// torch's name for `node`: libtorch numbers its backward nodes by overload ("MulBackward0" for two
+// tensors, "MulBackward1" for a tensor and a scalar, which xgrad records with one input), names custom
+// functions' nodes CppNode<T>, and a few fused ops of xgrad are other nodes in torch.
+std::string torch_node_name(const Node& node) {
+  const std::string_view n(node.name());
+  if (n == "AccumulateGrad") return "AccumulateGrad";
+  if (n == "LinearBackward") return "AddmmBackward0";        // linear on a matrix with a bias
+  if (n == "CrossEntropyBackward") return "NllLossBackward0";  // log_softmax + nll_loss
+  if (n == "NarrowBackward") return "SliceBackward0";
+  constexpr std::string_view suffix = "Backward";
+  if (n.size() <= suffix.size() || n.substr(n.size() - suffix.size()) != suffix)
+    return "torch::autograd::CppNode<" + std::string(n) + ">";  // a custom function, named by its type
+  const bool one_input = node.edges.size() == 1;
+  const bool scalar_overload = n == "AddBackward" || n == "SubBackward" || n == "MulBackward" || n == "DivBackward";
+  if (scalar_overload && one_input) return std::string(n) + "1";
+  if (n == "PowBackward" && !one_input) return "PowBackward1";  // tensor exponent
+  return std::string(n) + "0";
+}
+}  // namespace
+
+std::string GradFn::name() const {
+  if (!node_) throw Error("grad_fn: the tensor has no grad_fn (a leaf, or made without recording)");
+  return torch_node_name(*node_);
+}
+
+}  // namespace xgrad
