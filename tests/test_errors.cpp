@@ -420,6 +420,8 @@ TEST_CASE("autograd::functional: misuse gets clear errors") {
        {"vjp", "independent of input 0", "strict"}},
   };
   for (const auto& m : table) expect_error(m);
+}
+
 // ---- Hostile input (issue "nothing silently wrong"): in-place dtypes, huge shapes, hooks, files ----
 
 namespace {
