@@ -17,30 +17,29 @@ constexpr int kChains = 12;      // independent accumulators: latency 4 x 2 port
 constexpr long kIterations = 1 << 20;
 
 #if defined(__AVX512F__)
-double fp32_flops_per_second() {
+// Flops per second of `kChains` independent accumulators each updated by `op` (flops_per_op each).
+template <class Op>
+double chained_flops_per_second(double flops_per_op, Op op) {
   __m512 acc[kChains];
   for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(0.0f);
-  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
   const double seconds = bench::best_seconds(5, 1, [&] {
     for (long i = 0; i < kIterations; ++i)
-      for (int c = 0; c < kChains; ++c) acc[c] = _mm512_fmadd_ps(acc[c], a, b);
+      for (int c = 0; c < kChains; ++c) acc[c] = op(acc[c]);
     for (int c = 0; c < kChains; ++c) asm volatile("" : "+v"(acc[c]));
   });
-  return 32.0 * kChains * kIterations / seconds;
+  return flops_per_op * kChains * kIterations / seconds;
+}
+
+double fp32_flops_per_second() {
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  return chained_flops_per_second(32.0, [&](__m512 acc) { return _mm512_fmadd_ps(acc, a, b); });
 }
 #endif
 
 #if defined(__AVX512BF16__)
 double bf16_flops_per_second() {
-  __m512 acc[kChains];
-  for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(0.0f);
   const __m512bh a = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-3f), _mm512_set1_ps(1e-3f));
-  const double seconds = bench::best_seconds(5, 1, [&] {
-    for (long i = 0; i < kIterations; ++i)
-      for (int c = 0; c < kChains; ++c) acc[c] = _mm512_dpbf16_ps(acc[c], a, a);
-    for (int c = 0; c < kChains; ++c) asm volatile("" : "+v"(acc[c]));
-  });
-  return 64.0 * kChains * kIterations / seconds;
+  return chained_flops_per_second(64.0, [&](__m512 acc) { return _mm512_dpbf16_ps(acc, a, a); });
 }
 #endif
 
