@@ -30,7 +30,11 @@ namespace {
 // cof(A) of every matrix from its SVD, raw (no graph).
 Tensor cofactor_by_svd(const Tensor& A) {
   NoGradGuard no_grad;
-  auto [u, s, vh] = linalg::svd(A.detach(), /*full_matrices=*/false);
+  // Plain variables, not a structured binding: the lambda below reads `s` (clang 14 cannot capture bindings).
+  const auto factors = linalg::svd(A.detach(), /*full_matrices=*/false);
+  const Tensor& u = std::get<0>(factors);
+  const Tensor& s = std::get<1>(factors);
+  const Tensor& vh = std::get<2>(factors);
   const Tensor sign_u = std::get<0>(linalg::slogdet(u)), sign_vh = std::get<0>(linalg::slogdet(vh));
   const std::int64_t n = s.size(-1), batch = s.numel() / std::max<std::int64_t>(n, 1);
   Tensor others = make_tensor(s.shape(), s.dtype());  // Π_{j≠i} s_j, without dividing by s_i (may be 0)
