@@ -238,3 +238,25 @@ TEST_CASE("semantics: log_softmax keeps large logits, logsumexp at inf and empty
   expect_same("std_empty", xg::std(xg::zeros({0}, xg::kFloat64)), c["std_empty"]);
   expect_same("var_empty_dim", xg::var(xg::zeros({2, 0}, xg::kFloat64), {1}, true, false), c["var_empty_dim"]);
 }
+
+TEST_CASE("semantics: where torch 1.13 is wrong, var and std keep the mathematically right gradients") {
+  // one element: var and std are NaN (0/0, as torch); the gradient is NaN of the input's shape, where
+  // torch 1.13's backward fails with "invalid gradient ... got [] but expected [1]"
+  const auto one = xg::tensor({2.0}, {1}, xg::kFloat64, true);
+  for (const auto& out : {xg::var(one), xg::std(one)}) {
+    CHECK(std::isnan(out.item<double>()));
+    const auto g = grad_of(out, one);
+    REQUIRE(g.shape() == xg::Shape{1});
+    CHECK(std::isnan(g.to_vector()[0]));
+  }
+  // var(x, {}) reduces every dim (as torch's value); its gradient is 2(x - mean)/(n - 1), where
+  // torch 1.13 returns ±inf
+  const auto y = xg::tensor({1.0, 2.0, 3.0, 5.0}, {2, 2}, xg::kFloat64, true);
+  const auto v = xg::var(y, {}, true, false);
+  CHECK(v.item<double>() == doctest::Approx(35.0 / 12.0).epsilon(1e-14));
+  const auto g = grad_of(v, y).to_vector();
+  const std::vector<double> want{-3.5 / 3.0, -1.5 / 3.0, 0.5 / 3.0, 4.5 / 3.0};
+  for (std::size_t i = 0; i < want.size(); ++i) CHECK(g[i] == doctest::Approx(want[i]).epsilon(1e-14));
+  CHECK(xg::autograd::gradcheck([](const std::vector<xg::Tensor>& x) { return xg::var(x[0], {}, true, false); },
+                                {y.detach().requires_grad_()}));
+}

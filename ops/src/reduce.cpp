@@ -194,7 +194,10 @@ Tensor var(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
   const auto mask = dim_mask("var", t.shape(), dims);
   const auto n = count_reduced(t.shape(), mask);
   const Tensor centered = t - mean(t, dims, true);
-  // n <= correction divides by 0: NaN (0/0), as torch, also for an empty slice (not 0/-1 = -0)
+  // n <= correction divides by 0: NaN (0/0), as torch, also for an empty slice (not 0/-1 = -0).
+  // Where torch 1.13 is wrong the composition keeps the math: one element gives a NaN gradient of the
+  // input's shape (torch's VarBackward fails with a shape error), and var(x, {}) reduces everything
+  // with gradient 2(x - mean)/(n - 1) (torch gives ±inf).
   const auto divisor = std::max<std::int64_t>(n - (unbiased ? 1 : 0), 0);
   return sum(centered * centered, dims, keepdim) / static_cast<double>(divisor);
 }
