@@ -82,6 +82,10 @@ for name, fn in [("maximum", torch.maximum), ("minimum", torch.minimum)]:
     row[name] = enc(y)
     row["d" + name + "_a"] = enc(da)
     row["d" + name + "_b"] = enc(db)
+v = leaf([-1.0, 2.0, 0.0]).requires_grad_()
+(d,) = torch.autograd.grad(torch.relu(v), [v], leaf([math.nan, math.nan, math.inf]))
+row["relu_upstream_x"] = enc(v)
+row["drelu_nan_upstream"] = enc(d)  # relu selects: a cut unit passes 0 even for a NaN/inf gradient
 cases["nan"] = row
 
 # Row 4: pow with a tensor exponent: the base gradient is 0 where the exponent is 0 (also at base 0).

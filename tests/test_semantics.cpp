@@ -125,6 +125,9 @@ TEST_CASE("semantics: NaN propagates through relu, leaky_relu, clamp, abs, maxim
     expect_same(name, y, c[name]);
     expect_same("d" + name, grad_of(xg::sum(y), x), c["d" + name]);
   }
+  const auto v = input(c["relu_upstream_x"], true);
+  const auto upstream = xg::tensor({NAN, NAN, INFINITY}, {3}, xg::kFloat64);
+  expect_same("drelu_nan_upstream", xg::autograd::grad({xg::relu(v)}, {v}, {upstream})[0], c["drelu_nan_upstream"]);
   const auto z = xg::zeros({4}, xg::kFloat64).requires_grad_();
   for (const std::string name : {"maximum", "minimum"}) {
     const auto y = name == "maximum" ? xg::maximum(x, z) : xg::minimum(x, z);

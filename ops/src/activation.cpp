@@ -14,30 +14,9 @@ namespace xgrad {
 
 namespace {
 
-// The slope of a piecewise-linear op at each x, as a tensor of x's dtype (no graph).
-template <class F>
-Tensor slope_of(const Tensor& x, F f) {
-  return kernels::map_floating(x.detach(), f);
-}
-
 Tensor scalar(double v, const Tensor& like) { return full({}, v, kernels::floating_dtype(like.dtype())); }
 
 }  // namespace
-
-Tensor detail::scale_by_piecewise_constant(const char* name, const Tensor& g, const SavedTensor& x,
-                                           const Tensor& factor) {
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    out = g * factor;
-  }
-  const Tensor& xt = x.get();
-  if (should_record({&g, &xt}))
-    record(name, out, {&g, &xt}, [name, x, factor](const Tensor& gg) {
-      return Grads{scale_by_piecewise_constant(name, gg, x, factor), zeros_like(x.get())};
-    });
-  return out;
-}
 
 Tensor relu(const Tensor& x) {
   if (x.dtype() == kInt64)  // stays int64, as torch (integers never require grad)
@@ -46,8 +25,9 @@ Tensor relu(const Tensor& x) {
   Tensor y = kernels::map_floating(x, [](auto v) { return v <= decltype(v)(0) ? decltype(v)(0) : v; });
   if (should_record({&x}))
     record("ReluBackward", y, {&x}, [sx = SavedTensor(x)](const Tensor& g) {
-      const Tensor slope = slope_of(sx.get(), [](auto v) { return v <= decltype(v)(0) ? decltype(v)(0) : decltype(v)(1); });
-      return Grads{detail::scale_by_piecewise_constant("ReluBackwardBackward", g, sx, slope)};
+      return Grads{detail::piecewise_linear_backward("ReluBackwardBackward", g, sx, [](auto gv, auto v) {
+        return v <= decltype(v)(0) ? decltype(v)(0) : gv;
+      })};
     });
   return y;
 }
@@ -73,11 +53,10 @@ Tensor leaky_relu(const Tensor& x, double slope) {
   if (should_record({&x}))
     record("LeakyReluBackward", y, {&x}, [sx = SavedTensor(x), slope](const Tensor& g) {
       // NaN takes the negative slope, as torch's x > 0 test
-      const Tensor factor = slope_of(sx.get(), [slope](auto v) {
+      return Grads{detail::piecewise_linear_backward("LeakyReluBackwardBackward", g, sx, [slope](auto gv, auto v) {
         using T = decltype(v);
-        return v > T(0) ? T(1) : static_cast<T>(slope);
-      });
-      return Grads{detail::scale_by_piecewise_constant("LeakyReluBackwardBackward", g, sx, factor)};
+        return v > T(0) ? gv : static_cast<T>(gv * static_cast<T>(slope));
+      })};
     });
   return y;
 }

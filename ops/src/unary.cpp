@@ -76,7 +76,11 @@ Tensor abs(const Tensor& x) {
     return kernels::map_int64(x, [](std::int64_t v) { return v < 0 ? -v : v; });
   return unary_op("AbsBackward", MathFn::Abs, x, Output::Unused,
                   [](const Tensor& g, const SavedTensor& x, const SavedTensor&) {
-                    return detail::scale_by_piecewise_constant("AbsBackwardBackward", g, x, sign(x.get()));
+                    // g·sign(x), with sign(NaN) = 0 as torch's
+                    return detail::piecewise_linear_backward("AbsBackwardBackward", g, x, [](auto gv, auto v) {
+                      using T = decltype(v);
+                      return gv * static_cast<T>((v > T(0)) - (v < T(0)));
+                    });
                   });
 }
 
