@@ -169,6 +169,11 @@ TEST_CASE("semantics: dtype promotion follows torch's result_type") {
   expect_same("i64_abs", xg::abs(i64), c["i64_abs"]);
   expect_same("i64_relu", xg::relu(i64), c["i64_relu"]);
   expect_same("i64_neg", -i64, c["i64_neg"]);
+  expect_same("i64_pow_int", xg::pow(i64, 3), c["i64_pow_int"]);
+  expect_same("i64_pow_zero", xg::pow(i64, 0), c["i64_pow_zero"]);
+  expect_same("bool_pow_int", xg::pow(b, 2), c["bool_pow_int"]);
+  expect_same("i64_pow_double", xg::pow(i64, 2.0), c["i64_pow_double"]);
+  CHECK_THROWS_WITH_AS(xg::pow(i64, -1), doctest::Contains("negative integer powers"), xg::Error);
   expect_same("i64_eq_f64_0d", xg::eq(i64, xg::full({}, 3.0, xg::kFloat64)), c["i64_eq_f64_0d"]);
   const auto ints = [](std::vector<std::int64_t> v, xg::Shape s) { return xg::tensor(v, s); };
   expect_same("i64_matmul_2d", xg::matmul(ints({1, 2, 3, 4}, {2, 2}), ints({5, -6, 7, 8}, {2, 2})), c["i64_matmul_2d"]);

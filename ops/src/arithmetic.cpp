@@ -100,6 +100,21 @@ Tensor mul(const Tensor& a, std::int64_t s) {
   return is_floating_point(a.dtype()) ? mul(a, static_cast<double>(s)) : mul(a, full({}, static_cast<double>(s), kInt64));
 }
 
+Tensor pow(const Tensor& base, std::int64_t p) {
+  if (is_floating_point(base.dtype())) return pow(base, static_cast<double>(p));
+  if (p < 0)
+    throw Error(fmt::format("pow: integers to negative integer powers are not allowed (a {} tensor of shape {} to "
+                            "the power {}); use a floating exponent",
+                            dtype_name(base.dtype()), shape_str(base.shape()), p));
+  // by squaring, in unsigned arithmetic so that overflow wraps instead of being undefined
+  return kernels::map_int64(base.to(kInt64), [p](std::int64_t v) {
+    std::uint64_t result = 1, b = static_cast<std::uint64_t>(v);
+    for (std::int64_t e = p; e > 0; e >>= 1, b *= b)
+      if (e & 1) result *= b;
+    return static_cast<std::int64_t>(result);
+  });
+}
+
 Tensor pow(const Tensor& base, double p) {
   Tensor out = kernels::map_floating(base, [p](auto x) {
     using T = decltype(x);

@@ -55,6 +55,9 @@ template <class S, if_integral_scalar<S> = 0>
 Tensor operator*(const Tensor& a, S b) { return mul(a, static_cast<std::int64_t>(b)); }
 template <class S, if_integral_scalar<S> = 0>
 Tensor operator*(S a, const Tensor& b) { return mul(b, static_cast<std::int64_t>(a)); }
+Tensor pow(const Tensor& base, std::int64_t exponent);  // an integer tensor stays int64, as torch's x.pow(2)
+template <class S, if_integral_scalar<S> = 0>
+Tensor pow(const Tensor& base, S exponent) { return pow(base, static_cast<std::int64_t>(exponent)); }
 template <class S, if_integral_scalar<S> = 0>  // true division either way
 Tensor operator/(const Tensor& a, S b) { return div(a, static_cast<double>(b)); }
 template <class S, if_integral_scalar<S> = 0>
