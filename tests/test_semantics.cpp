@@ -182,6 +182,9 @@ TEST_CASE("semantics: dtype promotion follows torch's result_type") {
               xg::matmul(xg::reshape(xg::arange(0, 12, 1, xg::kInt64), {2, 2, 3}),
                          xg::reshape(xg::arange(0, 6, 1, xg::kInt64), {3, 2})),
               c["i64_matmul_batched"]);
+  // linear of int64 operands is the same exact product (weight [out, in]), plus the bias
+  expect_same("i64_linear", xg::linear(ints({1, 2, 3, 4}, {2, 2}), ints({5, 7, -6, 8}, {2, 2}), ints({0, 0}, {2})),
+              c["i64_matmul_2d"]);
   {  // autocast leaves integer products alone, as torch's
     xg::AutocastGuard guard(xg::kBFloat16);
     expect_same("i64_matmul_2d autocast", xg::matmul(ints({1, 2, 3, 4}, {2, 2}), ints({5, -6, 7, 8}, {2, 2})),

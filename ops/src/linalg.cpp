@@ -213,7 +213,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     return reshape(linear(reshape(x, {-1, x.size(-1)}), weight, bias), out_shape);
   }
   const bool autocast = autocast_applies(x.dtype(), weight.dtype());
-  const Precision p = product_precision(matmul_dtype("linear", x, weight), autocast);
+  const Dtype dtype = matmul_dtype("linear", x, weight);
+  if (dtype == kInt64) {  // no BLAS path for integers: the exact product plus the bias (nothing to record)
+    const Tensor product_xw = matmul(x, transpose(weight, 0, 1));
+    return bias.defined() ? product_xw + bias : product_xw;
+  }
+  const Precision p = product_precision(dtype, autocast);
   const Tensor xs = kernels::cast_raw(x, p.input), ws = kernels::cast_raw(weight, p.input);
   const std::int64_t rows = x.size(0), in = x.size(1), out_features = weight.size(0);
   Tensor out = gemm_output({rows, out_features}, p);
