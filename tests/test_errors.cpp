@@ -51,7 +51,8 @@ TEST_CASE("bad inputs get clear errors") {
       {"compare broadcast", [] { xg::gt(z({3}), z({2})); }, {"gt", "[3]", "[2]"}},
       {"mm not 2-D", [] { xg::mm(z({3}), z({3, 2})); }, {"mm", "[3]"}},
       {"bmm batch", [] { xg::bmm(z({2, 3, 4}), z({3, 4, 5})); }, {"bmm", "[2, 3, 4]", "[3, 4, 5]"}},
-      {"matmul int", [] { xg::matmul(xg::ones({2, 2}, xg::kInt64), xg::ones({2, 2}, xg::kInt64)); }, {"matmul", "int64"}},
+      // int64 products work (as torch); bool ones are refused (as torch)
+      {"matmul bool", [] { xg::matmul(xg::ones({2, 2}, xg::kBool), xg::ones({2, 2}, xg::kBool)); }, {"matmul", "bool"}},
       {"matmul 0-d", [] { xg::matmul(z({}), z({2})); }, {"matmul", "[]"}},
       {"linear in_features", [] { xg::linear(z({4, 3}), z({2, 5})); }, {"linear", "[4, 3]", "[2, 5]"}},
       {"reshape size", [] { z({3, 4}).reshape({5, -1}); }, {"reshape", "[5, -1]", "[3, 4]"}},
@@ -861,12 +862,12 @@ TEST_CASE("threads, bfloat16 and autocast: bad input gets clear errors") {
          xg::linear(xg::zeros({4, 3}), xg::zeros({2, 5}));
        },
        {"linear", "[4, 3]", "[2, 5]"}},
-      {"autocast matmul of int64",
+      {"autocast matmul of bool",
        [] {
          xg::AutocastGuard guard(xg::kBFloat16);
-         xg::matmul(xg::ones({2, 2}, xg::kInt64), xg::ones({2, 2}, xg::kInt64));
+         xg::matmul(xg::ones({2, 2}, xg::kBool), xg::ones({2, 2}, xg::kBool));
        },
-       {"matmul", "int64"}},
+       {"matmul", "bool"}},
       {"data_ptr of bfloat16 as float", [&] { h.data_ptr<float>(); }, {"data_ptr", "bfloat16", "float32"}},
   };
   for (const auto& m : table) expect_error(m);

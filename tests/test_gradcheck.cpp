@@ -118,6 +118,8 @@ TEST_CASE("gradcheck: reductions") {
   check("min all", [](const Inputs& x) { return xg::min(x[0]); }, {rnd({2, 3})});
   check("max dim", [](const Inputs& x) { return std::get<0>(xg::max(x[0], 1)); }, {rnd({3, 4})});
   check("min dim keepdim", [](const Inputs& x) { return std::get<0>(xg::min(x[0], 0, true)); }, {rnd({3, 4})});
+  check("amax", [](const Inputs& x) { return xg::amax(x[0], 1); }, {rnd({3, 4})});
+  check("amax keepdim", [](const Inputs& x) { return xg::amax(x[0], 0, true); }, {rnd({3, 4})});
   check("var", [](const Inputs& x) { return xg::var(x[0]); }, {rnd({5})});
   check("var dims biased", [](const Inputs& x) { return xg::var(x[0], {1}, false, true); }, {rnd({3, 4})});
   check("std", [](const Inputs& x) { return xg::std(x[0], {0}); }, {rnd({4, 2})});

@@ -103,7 +103,18 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
   return out;
 }
 
-Tensor expand(const Tensor& t, const Shape& shape) {
+Tensor expand(const Tensor& t, const Shape& requested) {
+  // -1 keeps that dimension's size (as torch); it has no meaning for a new leading dimension.
+  Shape shape = requested;
+  const auto lead = static_cast<std::int64_t>(shape.size()) - t.dim();
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(shape.size()); ++i) {
+    if (shape[i] != -1) continue;
+    if (i < lead)
+      throw Error(fmt::format("expand: size -1 is not allowed in the new leading dimension {} of shape {} "
+                              "(expanding a tensor of shape {})",
+                              i, shape_str(requested), shape_str(t.shape())));
+    shape[i] = t.shape()[i - lead];
+  }
   if (t.shape() == shape) return t;
   if (!is_expandable_to(t.shape(), shape))
     throw Error(fmt::format("expand: a tensor of shape {} cannot be expanded to shape {}", shape_str(t.shape()),

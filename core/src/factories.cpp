@@ -115,9 +115,10 @@ Tensor arange(double end, Dtype dtype) { return arange(0.0, end, 1.0, dtype); }
 Tensor linspace(double start, double end, std::int64_t steps, Dtype dtype) {
   if (steps < 0) throw Error(fmt::format("linspace: number of steps must be non-negative, got {}", steps));
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-  // Like torch, fill the second half from the end so that the last value is exactly `end`.
+  // Like torch, fill the second half from the end so that the last value is exactly `end`; a single
+  // step is `start` (as torch), not `end`.
   return filled("linspace", {steps}, dtype, false, [&](std::int64_t i) {
-    return i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
+    return steps == 1 || i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
   });
 }
 

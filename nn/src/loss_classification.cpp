@@ -6,6 +6,7 @@
 // compositions (gather, log_softmax) and need no backward of their own.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -176,14 +177,16 @@ Tensor cross_entropy_rows(const Tensor& x, const Tensor& target, const Tensor& w
         if (std::isinf(m)) m = 0;  // all −inf (or a +inf): keep the shift finite, as log_softmax does
         double total = 0;
         for (std::int64_t c = 0; c < classes; ++c) total += static_cast<double>(prow[c] = std::exp(row[c] - m));
-        const double lse = std::log(total) + static_cast<double>(m);
+        // lse − x_c as log Σ + (m − x_c): adding log Σ to a large m first would round it away
+        const double log_total = std::log(total);
+        const auto lse_minus = [&](T x) { return log_total + (static_cast<double>(m) - static_cast<double>(x)); };
         for (std::int64_t c = 0; c < classes; ++c) prow[c] = static_cast<T>(prow[c] / total);
         const double wy = w ? static_cast<double>(w[y[i]]) : 1.0;
-        double loss = (1 - eps) * wy * (lse - static_cast<double>(row[y[i]]));
+        double loss = (1 - eps) * wy * lse_minus(row[y[i]]);
         if (eps > 0) {
           double smooth = 0;
           for (std::int64_t c = 0; c < classes; ++c)
-            smooth += (w ? static_cast<double>(w[c]) : 1.0) * (lse - static_cast<double>(row[c]));
+            smooth += (w ? static_cast<double>(w[c]) : 1.0) * lse_minus(row[c]);
           loss += eps / static_cast<double>(classes) * smooth;
         }
         out[i] = static_cast<T>(loss);
@@ -223,6 +226,14 @@ Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, co
   return -sum(prod) / static_cast<double>(input.numel() / classes);
 }
 
+// The weighted mean Σ losses / Σ weights. With every row ignored (a padding-only batch) the value is
+// 0/0 = NaN as torch's, but the gradient is 0 as torch's, not NaN: the NaN is added as a constant to
+// Σ losses, whose ignored rows already have zero gradient.
+Tensor mean_over_weight(const Tensor& losses, double total_weight) {
+  if (total_weight == 0) return sum(losses) + std::numeric_limits<double>::quiet_NaN();
+  return sum(losses) / total_weight;
+}
+
 }  // namespace
 
 namespace functional {
@@ -253,7 +264,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
       cross_entropy_rows(r.rows, r.target, weight, options.ignore_index, options.label_smoothing, total_weight);
   if (options.reduction == "none") return reshape(losses, target.shape());
   if (options.reduction == "sum") return sum(losses);
-  return sum(losses) / total_weight;  // all rows ignored: 0/0 = NaN, as torch
+  return mean_over_weight(losses, total_weight);
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options) {
@@ -285,7 +296,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   const Tensor losses = -(reshape(gather(r.rows, 1, safe), {rows}) * wy);
   if (options.reduction == "none") return reshape(losses, target.shape());
   if (options.reduction == "sum") return sum(losses);
-  return sum(losses) / total_weight;
+  return mean_over_weight(losses, total_weight);
 }
 
 }  // namespace functional

@@ -62,11 +62,11 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions&
   if (options.log_target) {
     losses = exp(target) * (target - input);
   } else {
-    // t·log t is 0 at t = 0 (xlogy). The inner where keeps log away from 0, so no NaN reaches the
-    // gradient through the branch that is not taken.
-    const Tensor positive = gt(target, 0.0);
-    const Tensor safe = where(positive, target, 1.0);
-    losses = where(positive, target * log(safe), 0.0) - target * input;
+    // t·log t is 0 at t = 0 (xlogy) and NaN for t < 0, as torch. The inner where keeps log away from
+    // 0, so no NaN reaches the gradient through the branch that is not taken.
+    const Tensor zero = eq(target, 0.0);
+    const Tensor safe = where(zero, 1.0, target);
+    losses = where(zero, 0.0, target * log(safe)) - target * input;
   }
   if (options.reduction == "batchmean") {
     const double batch = input.dim() == 0 ? 1.0 : static_cast<double>(input.size(0));

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "kernels.hpp"
+#include "piecewise.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/broadcast.hpp"
 #include "xgrad/compare.hpp"
@@ -13,35 +14,21 @@ namespace xgrad {
 
 namespace {
 
-// g where x > 0, else 0: relu's backward in one pass. Linear in g, so its own backward is itself
-// with the same x (which is why it is a recorded op: create_graph goes through it).
-Tensor relu_backward(const Tensor& g, const SavedTensor& saved_x) {
-  const Tensor& x = saved_x.get();
-  Tensor out = make_tensor(g.shape(), g.dtype());
-  dispatch(g.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      const T* __restrict gp = g.data_ptr<T>();
-      const T* __restrict xp = x.data_ptr<T>();
-      T* __restrict o = out.data_ptr<T>();
-      parallel_for(0, out.numel(), detail::kElementwiseGrain, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t i = begin; i < end; ++i) o[i] = xp[i] > T(0) ? gp[i] : T(0);
-      });
-    }
-  });
-  if (should_record({&g}))
-    record("ReluBackwardBackward", out, {&g}, [saved_x](const Tensor& gg) { return Grads{relu_backward(gg, saved_x)}; });
-  return out;
-}
-
 Tensor scalar(double v, const Tensor& like) { return full({}, v, kernels::floating_dtype(like.dtype())); }
 
 }  // namespace
 
 Tensor relu(const Tensor& x) {
-  Tensor y = kernels::map_floating(x, [](auto v) { return v > decltype(v)(0) ? v : decltype(v)(0); });
+  if (x.dtype() == kInt64)  // stays int64, as torch (integers never require grad)
+    return kernels::map_int64(x, [](std::int64_t v) { return v < 0 ? std::int64_t(0) : v; });
+  // NaN stays NaN with slope 1 (torch's threshold: only x <= 0 is cut), so divergence stays visible.
+  Tensor y = kernels::map_floating(x, [](auto v) { return v <= decltype(v)(0) ? decltype(v)(0) : v; });
   if (should_record({&x}))
-    record("ReluBackward", y, {&x}, [sx = SavedTensor(x)](const Tensor& g) { return Grads{relu_backward(g, sx)}; });
+    record("ReluBackward", y, {&x}, [sx = SavedTensor(x)](const Tensor& g) {
+      return Grads{detail::piecewise_linear_backward("ReluBackwardBackward", g, sx, [](auto gv, auto v) {
+        return v <= decltype(v)(0) ? decltype(v)(0) : gv;
+      })};
+    });
   return y;
 }
 
@@ -65,7 +52,11 @@ Tensor leaky_relu(const Tensor& x, double slope) {
   });
   if (should_record({&x}))
     record("LeakyReluBackward", y, {&x}, [sx = SavedTensor(x), slope](const Tensor& g) {
-      return Grads{where(gt(sx.get(), 0.0), g, g * slope)};
+      // NaN takes the negative slope, as torch's x > 0 test
+      return Grads{detail::piecewise_linear_backward("LeakyReluBackwardBackward", g, sx, [slope](auto gv, auto v) {
+        using T = decltype(v);
+        return v > T(0) ? gv : static_cast<T>(gv * static_cast<T>(slope));
+      })};
     });
   return y;
 }
@@ -116,13 +107,15 @@ Tensor clamp_min(const Tensor& x, double lo) { return clamp(x, lo, INFINITY); }
 Tensor clamp_max(const Tensor& x, double hi) { return clamp(x, -INFINITY, hi); }
 
 namespace {
-// maximum/minimum backward: the gradient goes to the winner, split evenly on ties (as torch).
+// maximum/minimum backward: the gradient goes to the winner, split evenly on ties (as torch). An
+// operand is cut only where it strictly loses, so with a NaN (no order) both operands get the gradient,
+// as torch's.
 Grads select_backward(const Tensor& g, const Tensor& a, const Tensor& b, bool take_max) {
-  const Tensor a_wins = take_max ? gt(a, b) : lt(a, b);
-  const Tensor b_wins = take_max ? gt(b, a) : lt(b, a);
+  const Tensor a_loses = take_max ? lt(a, b) : gt(a, b);
+  const Tensor b_loses = take_max ? gt(a, b) : lt(a, b);
   const Tensor tie = eq(a, b);
   const Tensor half = g * 0.5;
-  return Grads{where(a_wins, g, where(tie, half, 0.0)), where(b_wins, g, where(tie, half, 0.0))};
+  return Grads{where(a_loses, 0.0, where(tie, half, g)), where(b_loses, 0.0, where(tie, half, g))};
 }
 }  // namespace
 
@@ -150,7 +143,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   if (condition.dtype() != kBool)
     throw Error(fmt::format("where: condition must be a bool tensor, got {}", dtype_name(condition.dtype())));
   const Shape shape = broadcast_shapes("where", broadcast_shapes("where", condition.shape(), a.shape()), b.shape());
-  const Dtype dtype = promote_types(a.dtype(), b.dtype());
+  const Dtype dtype = kernels::result_type(a, b);
   Tensor c, x, y;
   {
     NoGradGuard no_grad;

@@ -18,6 +18,10 @@ Tensor add(const Tensor& a, const Tensor& b) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
+  if (a.dtype() == kBool && b.dtype() == kBool)  // as torch: bool - bool has no arithmetic meaning
+    throw Error(fmt::format("sub: subtracting two bool tensors (shapes {} and {}) is not supported; use "
+                            "logical_xor or logical_not for masks",
+                            shape_str(a.shape()), shape_str(b.shape())));
   Tensor out = kernels::binary_map("sub", a, b, false, [](auto x, auto y) { return x - y; });
   if (should_record({&a, &b})) record("SubBackward", out, {&a, &b}, [](const Tensor& g) { return Grads{g, -g}; });
   return out;
@@ -68,10 +72,8 @@ Tensor reciprocal(const Tensor& a) {
   return out;
 }
 
+// A double makes an integer or bool tensor float32 (map_floating), as torch's x + 2.0.
 Tensor add(const Tensor& a, double s) {
-  if (!is_floating_point(a.dtype()) && s == std::nearbyint(s)) {  // int + whole number stays int
-    return add(a, full({}, s, a.dtype() == kBool ? kInt64 : a.dtype()));
-  }
   Tensor out = kernels::map_floating(a, [s](auto x) { return static_cast<decltype(x)>(x + static_cast<decltype(x)>(s)); });
   if (should_record({&a})) record("AddBackward", out, {&a}, [](const Tensor& g) { return Grads{g}; });
   return out;
@@ -87,6 +89,30 @@ Tensor div(const Tensor& a, double s) {
   Tensor out = kernels::map_floating(a, [s](auto x) { return static_cast<decltype(x)>(x / static_cast<decltype(x)>(s)); });
   if (should_record({&a})) record("DivBackward", out, {&a}, [s](const Tensor& g) { return Grads{g / s}; });
   return out;
+}
+
+// An integral scalar is a 0-d int64 tensor, which raises neither an integer tensor's dtype (result_type)
+// nor a floating one's; a bool tensor becomes int64, as torch's True + 1.
+Tensor add(const Tensor& a, std::int64_t s) {
+  return is_floating_point(a.dtype()) ? add(a, static_cast<double>(s)) : add(a, full({}, static_cast<double>(s), kInt64));
+}
+Tensor mul(const Tensor& a, std::int64_t s) {
+  return is_floating_point(a.dtype()) ? mul(a, static_cast<double>(s)) : mul(a, full({}, static_cast<double>(s), kInt64));
+}
+
+Tensor pow(const Tensor& base, std::int64_t p) {
+  if (is_floating_point(base.dtype())) return pow(base, static_cast<double>(p));
+  if (p < 0)
+    throw Error(fmt::format("pow: integers to negative integer powers are not allowed (a {} tensor of shape {} to "
+                            "the power {}); use a floating exponent",
+                            dtype_name(base.dtype()), shape_str(base.shape()), p));
+  // by squaring, in unsigned arithmetic so that overflow wraps instead of being undefined
+  return kernels::map_int64(base.to(kInt64), [p](std::int64_t v) {
+    std::uint64_t result = 1, b = static_cast<std::uint64_t>(v);
+    for (std::int64_t e = p; e > 0; e >>= 1, b *= b)
+      if (e & 1) result *= b;
+    return static_cast<std::int64_t>(result);
+  });
 }
 
 Tensor pow(const Tensor& base, double p) {
@@ -116,7 +142,8 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
              Tensor grad_exponent;
              if (need_exponent)  // d/de x^e = x^e·log x, taken as 0 where x == 0 and e >= 0 (torch's limit)
                grad_exponent = where(logical_and(eq(x, 0.0), ge(e, 0.0)), 0.0, g * pow(x, e) * log(x));
-             return Grads{g * e * pow(x, e - 1.0), grad_exponent};
+             // x^0 is constant: 0 where e == 0 (else 0·x^-1 is NaN at x = 0), as torch's
+             return Grads{where(eq(e, 0.0), 0.0, g * e * pow(x, e - 1.0)), grad_exponent};
            });
   return out;
 }

@@ -33,6 +33,17 @@ Tensor map_floating(const Tensor& x_in, F f) {
   return out;
 }
 
+// out[i] = f(x[i]) over an int64 tensor, result int64 (ops that keep integers integral, as torch's abs).
+template <class F>
+Tensor map_int64(const Tensor& x_in, F f) {
+  const Tensor x = x_in.contiguous();
+  Tensor out = make_tensor(x.shape(), kInt64);
+  const std::int64_t* in = x.data_ptr<std::int64_t>();
+  std::int64_t* dst = out.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0, n = x.numel(); i < n; ++i) dst[i] = f(in[i]);
+  return out;
+}
+
 // True when `inner` (leading 1s dropped) equals the trailing dimensions of `outer`: a tensor of shape
 // `inner` broadcast to `outer` is one contiguous block repeated (a bias row added to every row).
 inline bool is_trailing_block(const Shape& inner, const Shape& outer) {
@@ -106,20 +117,33 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
 // Converts without recording (the op that calls this records its own backward).
 inline Tensor cast_raw(const Tensor& t, Dtype dtype) { return t.dtype() == dtype ? t : t.detach().to(dtype); }
 
+// torch's result_type of two tensors. Categories bool < integer < floating; a 0-d tensor raises a
+// dimensioned tensor's dtype only when its category is higher: float32[3] * float64[] is float32,
+// int64[3] * float64[] is float64, bool[3] + int64[] is int64.
+inline int dtype_category(Dtype d) { return d == kBool ? 0 : is_floating_point(d) ? 2 : 1; }
+inline Dtype result_type(const Tensor& a, const Tensor& b) {
+  const bool a0 = a.dim() == 0, b0 = b.dim() == 0;
+  if (a0 == b0) return promote_types(a.dtype(), b.dtype());
+  const Dtype dimensioned = a0 ? b.dtype() : a.dtype(), zero_dim = a0 ? a.dtype() : b.dtype();
+  return dtype_category(zero_dim) > dtype_category(dimensioned) ? promote_types(dimensioned, zero_dim) : dimensioned;
+}
+
 // Elementwise binary op over the promoted dtype; `floating_only` computes integers in float32 (true division).
 template <class F>
 Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, bool floating_only, F f) {
   const Shape shape = a_in.shape() == b_in.shape() ? a_in.shape() : broadcast_shapes(op, a_in.shape(), b_in.shape());
-  Dtype dtype = promote_types(a_in.dtype(), b_in.dtype());
+  Dtype dtype = result_type(a_in, b_in);
   if (floating_only) dtype = floating_dtype(dtype);
-  if (dtype == kBool) dtype = kInt64;  // arithmetic on bools counts, as torch's promotion of True + True
+  // bool op bool stays bool, as torch (True + True is True): computed in int64, nonzero is true
+  const bool bools = dtype == kBool;
+  if (bools) dtype = kInt64;
   const Tensor a = cast_raw(a_in, dtype), b = cast_raw(b_in, dtype);
   Tensor out = make_tensor(shape, dtype, op);  // a broadcast beyond memory fails naming the op
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) broadcast_loop<T, T>(a, b, out, [&](T x, T y) { return static_cast<T>(f(x, y)); });
   });
-  return out;
+  return bools ? out.to(kBool) : out;
 }
 
 // Splits `shape` around `dim` into [outer, size, inner] for loops along one dimension.

@@ -19,8 +19,9 @@ namespace {
 
 Dtype matmul_dtype(const char* op, const Tensor& a, const Tensor& b) {
   const Dtype dtype = promote_types(a.dtype(), b.dtype());
+  if (a.dtype() == kInt64 && b.dtype() == kInt64) return kInt64;  // exact integer products, as torch
   if (!is_floating_point(dtype))
-    throw Error(fmt::format("{}: only floating-point tensors can be multiplied, got {} and {}", op,
+    throw Error(fmt::format("{}: only floating-point or two int64 tensors can be multiplied, got {} and {}", op,
                             dtype_name(a.dtype()), dtype_name(b.dtype())));
   return dtype;
 }
@@ -63,6 +64,31 @@ Tensor autocast_grad(const Tensor& g, bool autocast) {
                           shape_str(b.shape()), ka, kb));
 }
 
+// Integer products (no BLAS has them): a plain triple loop, exact in int64 (wrapping as torch's on
+// overflow is not promised). Integer tensors never require grad, so nothing is recorded.
+Tensor int64_product(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, bool batched, std::int64_t batch,
+                     std::int64_t n, std::int64_t k, std::int64_t m) {
+  const Tensor a = a_in.contiguous(), b = b_in.contiguous();
+  Tensor out = make_tensor(batched ? Shape{batch, n, m} : Shape{n, m}, kInt64);
+  const std::int64_t* pa = a.data_ptr<std::int64_t>();
+  const std::int64_t* pb = b.data_ptr<std::int64_t>();
+  std::int64_t* po = out.data_ptr<std::int64_t>();
+  for (std::int64_t s = 0; s < batch; ++s) {
+    const std::int64_t* x = pa + s * n * k;
+    const std::int64_t* y = pb + s * k * m;
+    std::int64_t* z = po + s * n * m;
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t j = 0; j < m; ++j) {
+        std::uint64_t acc = 0;  // unsigned: wraps instead of signed overflow's undefined behaviour
+        for (std::int64_t l = 0; l < k; ++l)
+          acc += static_cast<std::uint64_t>(ta ? x[l * n + i] : x[i * k + l]) *
+                 static_cast<std::uint64_t>(tb ? y[j * k + l] : y[l * m + j]);
+        z[i * m + j] = static_cast<std::int64_t>(acc);
+      }
+  }
+  return out;
+}
+
 // The batched core: a [B, n, k] (or [B, k, n] when ta), b [B, k, m] (or [B, m, k]) -> [B, n, m].
 Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, bool batched,
                        bool autocast) {
@@ -77,7 +103,9 @@ Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, b
   const std::int64_t n = a_in.size(ta ? off + 1 : off), ka = a_in.size(ta ? off : off + 1);
   const std::int64_t kb = b_in.size(tb ? off + 1 : off), m = b_in.size(tb ? off : off + 1);
   if (ka != kb) throw_mismatch(op, a_in, b_in, ka, kb);
-  const Precision p = product_precision(matmul_dtype(op, a_in, b_in), autocast);
+  const Dtype dtype = matmul_dtype(op, a_in, b_in);
+  if (dtype == kInt64) return int64_product(a_in, b_in, ta, tb, batched, batch, n, ka, m);
+  const Precision p = product_precision(dtype, autocast);
   const Tensor a = kernels::cast_raw(a_in, p.input), b = kernels::cast_raw(b_in, p.input);
   Tensor out = gemm_output(batched ? Shape{batch, n, m} : Shape{n, m}, p);
   kernels::GemmArgs g;
@@ -185,7 +213,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     return reshape(linear(reshape(x, {-1, x.size(-1)}), weight, bias), out_shape);
   }
   const bool autocast = autocast_applies(x.dtype(), weight.dtype());
-  const Precision p = product_precision(matmul_dtype("linear", x, weight), autocast);
+  const Dtype dtype = matmul_dtype("linear", x, weight);
+  if (dtype == kInt64) {  // no BLAS path for integers: the exact product plus the bias (nothing to record)
+    const Tensor product_xw = matmul(x, transpose(weight, 0, 1));
+    return bias.defined() ? product_xw + bias : product_xw;
+  }
+  const Precision p = product_precision(dtype, autocast);
   const Tensor xs = kernels::cast_raw(x, p.input), ws = kernels::cast_raw(weight, p.input);
   const std::int64_t rows = x.size(0), in = x.size(1), out_features = weight.size(0);
   Tensor out = gemm_output({rows, out_features}, p);

@@ -89,8 +89,10 @@ void softmax_row_range(const T* src, T* dst, std::int64_t first, std::int64_t la
     for (std::int64_t k = 0; k < n; ++k) y[k] = c_exp(x[k] - shift);
     const T total = detail::sum_contiguous(y, n);
     if (log_space) {
-      const T log_total = c_log(total) + shift;
-      for (std::int64_t k = 0; k < n; ++k) y[k] = x[k] - log_total;
+      // (x - shift) - log Σ, not x - (shift + log Σ): the shifted value is exact, while adding a small
+      // log Σ to a large shift first rounds it away (1e300 logits, confident float32 log-probs).
+      const T log_total = c_log(total);
+      for (std::int64_t k = 0; k < n; ++k) y[k] = (x[k] - shift) - log_total;
     } else {
       const T inverse = T(1) / total;
       for (std::int64_t k = 0; k < n; ++k) y[k] *= inverse;

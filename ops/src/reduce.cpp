@@ -143,7 +143,9 @@ Tensor extreme_all(const char* op, const char* node, const Tensor& t, bool take_
   Tensor value = std::get<0>(extreme_along(op, flat, 0, false, take_max));
   if (should_record({&t}))
     record(node, value, {&t}, [st = SavedTensor(t), v = value.detach()](const Tensor& g) {
-      const Tensor mask = eq(st.get(), v).to(g.dtype());
+      // a NaN result came from the NaN elements (x != x), which share the gradient, as torch's
+      const double r = v.to(kFloat64).item<double>();
+      const Tensor mask = (r != r ? ne(st.get(), st.get()) : eq(st.get(), v)).to(g.dtype());
       return Grads{g * mask / sum(mask)};
     });
   return value;
@@ -159,7 +161,24 @@ std::tuple<Tensor, Tensor> max(const Tensor& t, std::int64_t dim, bool keepdim) 
 std::tuple<Tensor, Tensor> min(const Tensor& t, std::int64_t dim, bool keepdim) {
   return extreme_recorded("min", "MinBackward", t, dim, keepdim, false);
 }
-Tensor amax(const Tensor& t, std::int64_t dim, bool keepdim) { return std::get<0>(max(t, dim, keepdim)); }
+// amax differs from max(dim) only in its gradient: shared evenly among tied maxima (torch documents
+// this), where max(dim) gives it all to the returned index.
+Tensor amax(const Tensor& t, std::int64_t dim, bool keepdim) {
+  Tensor value = std::get<0>(extreme_along("amax", t, dim, keepdim, true));
+  if (should_record({&t})) {
+    const std::int64_t d = wrap_dim("amax", dim, t.dim());
+    record("AmaxBackward", value, {&t}, [st = SavedTensor(t), v = value.detach(), d, keepdim](const Tensor& g) {
+      const Tensor& x = st.get();
+      if (x.dim() == 0) return Grads{g};
+      const Tensor vk = keepdim ? v : unsqueeze(v, d);
+      const Tensor gk = keepdim ? g : unsqueeze(g, d);
+      // a NaN maximum came from the NaN elements (x != x)
+      const Tensor mask = eq(x, vk).to(g.dtype()) + logical_and(ne(x, x), ne(vk, vk)).to(g.dtype());
+      return Grads{gk * mask / sum(mask, {d}, true)};
+    });
+  }
+  return value;
+}
 Tensor argmax(const Tensor& t, std::int64_t dim, bool keepdim) {
   return std::get<1>(extreme_along("argmax", t, dim, keepdim, true));
 }
@@ -175,19 +194,53 @@ Tensor var(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
   const auto mask = dim_mask("var", t.shape(), dims);
   const auto n = count_reduced(t.shape(), mask);
   const Tensor centered = t - mean(t, dims, true);
-  return sum(centered * centered, dims, keepdim) / static_cast<double>(n - (unbiased ? 1 : 0));
+  // n <= correction divides by 0: NaN (0/0), as torch, also for an empty slice (not 0/-1 = -0).
+  // Where torch 1.13 is wrong the composition keeps the math: one element gives a NaN gradient of the
+  // input's shape (torch's VarBackward fails with a shape error), and var(x, {}) reduces everything
+  // with gradient 2(x - mean)/(n - 1) (torch gives ±inf).
+  const auto divisor = std::max<std::int64_t>(n - (unbiased ? 1 : 0), 0);
+  return sum(centered * centered, dims, keepdim) / static_cast<double>(divisor);
 }
 Tensor var(const Tensor& t) { return var(t, {}, true, false); }
-Tensor std(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) { return sqrt(var(t, dims, unbiased, keepdim)); }
-Tensor std(const Tensor& t) { return sqrt(var(t)); }
+
+namespace {
+// std = sqrt(var), whose backward is 0 where std == 0 (a constant slice) as torch's std: sqrt's slope
+// is infinite there while var's is 0, and (x - mean) / (std + eps) over a constant row must not turn
+// the gradient NaN. var(x).sqrt() written by the user keeps the NaN, as in torch.
+Tensor std_from_var(const Tensor& v) {
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = sqrt(v);
+  }
+  if (should_record({&v}))
+    record("StdBackward", y, {&v}, [sv = SavedTensor(v), sy = SavedTensor(y.detach())](const Tensor& g) {
+      const Tensor s = GradModeFast::enabled() ? std_from_var(sv.get()) : sy.get();
+      const Tensor zero = eq(s, 0.0);
+      // the divisor is kept away from 0 so that the branch not taken stays finite under create_graph
+      return Grads{where(zero, 0.0, g / (2.0 * where(zero, 1.0, s)))};
+    });
+  return y;
+}
+}  // namespace
+
+Tensor std(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
+  return std_from_var(var(t, dims, unbiased, keepdim));
+}
+Tensor std(const Tensor& t) { return std_from_var(var(t)); }
 
 Tensor logsumexp(const Tensor& t, const Dims& dims, bool keepdim) {
   const auto mask = dim_mask("logsumexp", t.shape(), dims);
   // Shift by the (constant) max so exp never overflows; an all -inf slice keeps shift 0.
-  Tensor shift = t.detach();
-  for (std::size_t d = 0; d < mask.size(); ++d)
-    if (mask[d]) shift = amax(shift, static_cast<std::int64_t>(d), true);
-  shift = where(eq(shift, -std::numeric_limits<double>::infinity()), 0.0, shift);
+  // An empty slice has no max: shift 0 gives log 0 = -inf, as torch. An infinite max also keeps shift
+  // 0: -inf - -inf and +inf - +inf would be NaN, while exp(+inf) = inf gives the right +inf.
+  Tensor shift = zeros(keepdim_shape(t.shape(), mask), kernels::floating_dtype(t.dtype()));
+  if (t.numel() > 0) {
+    shift = t.detach();
+    for (std::size_t d = 0; d < mask.size(); ++d)
+      if (mask[d]) shift = amax(shift, static_cast<std::int64_t>(d), true);
+    shift = where(eq(abs(shift), std::numeric_limits<double>::infinity()), 0.0, shift);
+  }
   Tensor out = log(sum(exp(t - shift), dims, true)) + shift;
   return keepdim ? out : reshape(out, dropped_shape(t.shape(), mask));
 }

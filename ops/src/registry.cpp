@@ -11,13 +11,13 @@ const std::vector<std::string>& registered_backward_names() {
       // arithmetic
       "SubBackward", "MulBackward", "DivBackward", "NegBackward", "ReciprocalBackward", "PowBackward",
       // elementwise math
-      "ExpBackward", "LogBackward", "Log1pBackward", "SqrtBackward", "RsqrtBackward", "AbsBackward", "SinBackward",
+      "ExpBackward", "LogBackward", "Log1pBackward", "SqrtBackward", "RsqrtBackward", "AbsBackward", "AbsBackwardBackward", "SinBackward",
       "CosBackward", "TanhBackward", "SigmoidBackward", "ErfBackward",
       // activations and selection
-      "ReluBackward", "ReluBackwardBackward", "EluBackward", "LeakyReluBackward", "GeluBackward", "SoftplusBackward",
+      "ReluBackward", "ReluBackwardBackward", "EluBackward", "LeakyReluBackward", "LeakyReluBackwardBackward", "GeluBackward", "SoftplusBackward",
       "ClampBackward", "MaximumBackward", "MinimumBackward", "WhereBackward",
       // reductions
-      "SumBackward", "MaxBackward", "MinBackward",
+      "SumBackward", "MaxBackward", "MinBackward", "AmaxBackward", "StdBackward",
       // linear algebra
       "MmBackward", "BmmBackward", "LinearBackward",
       // xgrad::linalg (linalg_solve.cpp, linalg_det.cpp, linalg_decomp.cpp, linalg_lstsq.cpp)

@@ -43,8 +43,8 @@ Tensor softmax_kernel(const char* op, const Tensor& x_in, std::int64_t dim, bool
             if (!log_space) dst[k * s.inner] = e;
           }
           if (log_space) {
-            const T log_total = std::log(total) + m;
-            for (std::int64_t k = 0; k < s.size; ++k) dst[k * s.inner] = row[k * s.inner] - log_total;
+            const T log_total = std::log(total);  // (x - m) - log Σ keeps large logits' digits
+            for (std::int64_t k = 0; k < s.size; ++k) dst[k * s.inner] = (row[k * s.inner] - m) - log_total;
           } else {
             const T inv = T(1) / total;
             for (std::int64_t k = 0; k < s.size; ++k) dst[k * s.inner] *= inv;

@@ -1,5 +1,8 @@
 // Tensor's method forms of ops (t.sum(), t.matmul(u), ...), forwarding to the free functions.
+#include <fmt/format.h>
+
 #include "xgrad/arithmetic.hpp"
+#include "xgrad/error.hpp"
 #include "xgrad/elementwise.hpp"
 #include "xgrad/indexing.hpp"
 #include "xgrad/linalg.hpp"
@@ -23,7 +26,13 @@ Tensor Tensor::relu() const { return xgrad::relu(*this); }
 Tensor Tensor::pow(double exponent) const { return xgrad::pow(*this, exponent); }
 Tensor Tensor::pow(const Tensor& exponent) const { return xgrad::pow(*this, exponent); }
 Tensor Tensor::matmul(const Tensor& other) const { return xgrad::matmul(*this, other); }
-Tensor Tensor::t() const { return dim() < 2 ? *this : xgrad::transpose(*this, 0, 1); }
+Tensor Tensor::t() const {
+  // torch's t() is for matrices only: swapping two of three dims silently would hide a bug
+  if (dim() > 2)
+    throw Error(fmt::format("t: expects a tensor with at most 2 dimensions, got shape {} ({}-D); use transpose",
+                            shape_str(shape()), dim()));
+  return dim() < 2 ? *this : xgrad::transpose(*this, 0, 1);
+}
 Tensor Tensor::transpose(std::int64_t d0, std::int64_t d1) const { return xgrad::transpose(*this, d0, d1); }
 Tensor Tensor::permute(const std::vector<std::int64_t>& dims) const { return xgrad::permute(*this, dims); }
 Tensor Tensor::reshape(const Shape& shape) const { return xgrad::reshape(*this, shape); }

@@ -5,6 +5,7 @@
 
 #include "kernels.hpp"
 #include "math_kernels.hpp"
+#include "piecewise.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/compare.hpp"
 #include "xgrad/elementwise.hpp"
@@ -71,8 +72,16 @@ Tensor rsqrt(const Tensor& x) {
 }
 
 Tensor abs(const Tensor& x) {
+  if (x.dtype() == kInt64)  // stays int64, as torch (integers never require grad)
+    return kernels::map_int64(x, [](std::int64_t v) { return v < 0 ? -v : v; });
   return unary_op("AbsBackward", MathFn::Abs, x, Output::Unused,
-                  [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return g * sign(x.get()); });
+                  [](const Tensor& g, const SavedTensor& x, const SavedTensor&) {
+                    // g·sign(x), with sign(NaN) = 0 as torch's
+                    return detail::piecewise_linear_backward("AbsBackwardBackward", g, x, [](auto gv, auto v) {
+                      using T = decltype(v);
+                      return gv * static_cast<T>((v > T(0)) - (v < T(0)));
+                    });
+                  });
 }
 
 Tensor sin(const Tensor& x) {
