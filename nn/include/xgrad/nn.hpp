@@ -1,6 +1,7 @@
 // xgrad::nn — modules, layers, activations, dropout, losses, init and safetensors checkpoints.
 #pragma once
 #include "xgrad/nn/activation.hpp"
+#include "xgrad/nn/conv.hpp"
 #include "xgrad/nn/dropout.hpp"
 #include "xgrad/nn/flatten.hpp"
 #include "xgrad/nn/functional.hpp"
@@ -10,6 +11,9 @@
 #include "xgrad/nn/loss_options.hpp"
 #include "xgrad/nn/module.hpp"
 #include "xgrad/nn/module_holder.hpp"
+#include "xgrad/nn/normalization.hpp"
+#include "xgrad/nn/pooling.hpp"
 #include "xgrad/nn/regularization.hpp"
 #include "xgrad/nn/sequential.hpp"
 #include "xgrad/nn/serialize.hpp"
+#include "xgrad/nn/unflatten.hpp"

@@ -1,0 +1,181 @@
+// Convolution kernels as im2col + one batched gemm per call (see conv_ops.hpp for the algebra).
+//
+// Layouts. The image patches of the whole batch live in one "col" matrix per group,
+//   col [groups][K = c_per_group·kh·kw][P = n·oh·ow],
+// and activations enter the products channel-major, [channels][n·oh·ow], so each of the three
+// products is a single gemm per group over the whole batch (long k for the weight gradient, which
+// is what keeps it deterministic: gemm never splits its k). Why im2col and not oneDNN's convolution
+// primitive: one code path serves float64 (gradcheck) and float32 alike and reuses the tiled,
+// thread-count-independent gemm; a oneDNN fast path is a later step, chosen by benchmark.
+#include <cstring>
+
+#include "conv_ops.hpp"
+#include "gemm.hpp"
+#include "xgrad/detail/parallel.hpp"
+#include "xgrad/parallel.hpp"
+
+namespace xgrad::conv_detail::raw {
+
+namespace {
+
+std::int64_t patch_rows(const ConvGeometry& g) { return g.c_per_group() * g.kh * g.kw; }
+std::int64_t columns(const ConvGeometry& g) { return g.n * g.oh * g.ow; }
+
+// Items of `work` elements each, split so that one chunk holds about an elementwise grain.
+std::int64_t grain_for(std::int64_t work) { return std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(work, 1)); }
+
+// Gathers every (n, channel) plane's patches into col; each plane writes its own rows and columns.
+template <class T>
+void im2col(const T* x, const ConvGeometry& g, T* col) {
+  const std::int64_t K = patch_rows(g), P = columns(g), spatial = g.oh * g.ow;
+  parallel_for(0, g.n * g.c, grain_for(g.kh * g.kw * spatial), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t img = item / g.c, ch = item % g.c;
+      const std::int64_t group = ch / g.c_per_group(), local = ch % g.c_per_group();
+      const T* plane = x + item * g.h * g.w;
+      for (std::int64_t i = 0; i < g.kh; ++i)
+        for (std::int64_t j = 0; j < g.kw; ++j) {
+          const std::int64_t row = group * K + (local * g.kh + i) * g.kw + j;
+          T* dst = col + row * P + img * spatial;
+          for (std::int64_t oy = 0; oy < g.oh; ++oy) {
+            const std::int64_t iy = oy * g.stride_h - g.pad_top + i * g.dilation_h;
+            T* out = dst + oy * g.ow;
+            if (iy < 0 || iy >= g.h) {
+              std::fill(out, out + g.ow, T(0));
+              continue;
+            }
+            const T* src = plane + iy * g.w;
+            for (std::int64_t ox = 0; ox < g.ow; ++ox) {
+              const std::int64_t ix = ox * g.stride_w - g.pad_left + j * g.dilation_w;
+              out[ox] = ix >= 0 && ix < g.w ? src[ix] : T(0);
+            }
+          }
+        }
+    }
+  });
+}
+
+// The adjoint of im2col: sums patches back into planes, in a fixed (kernel row, column, output
+// position) order per plane, so the result does not depend on the thread count.
+template <class T>
+void col2im(const T* col, const ConvGeometry& g, T* x) {
+  const std::int64_t K = patch_rows(g), P = columns(g), spatial = g.oh * g.ow;
+  parallel_for(0, g.n * g.c, grain_for(g.kh * g.kw * spatial), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t img = item / g.c, ch = item % g.c;
+      const std::int64_t group = ch / g.c_per_group(), local = ch % g.c_per_group();
+      T* plane = x + item * g.h * g.w;
+      std::fill(plane, plane + g.h * g.w, T(0));
+      for (std::int64_t i = 0; i < g.kh; ++i)
+        for (std::int64_t j = 0; j < g.kw; ++j) {
+          const std::int64_t row = group * K + (local * g.kh + i) * g.kw + j;
+          const T* src = col + row * P + img * spatial;
+          for (std::int64_t oy = 0; oy < g.oh; ++oy) {
+            const std::int64_t iy = oy * g.stride_h - g.pad_top + i * g.dilation_h;
+            if (iy < 0 || iy >= g.h) continue;
+            T* dst = plane + iy * g.w;
+            for (std::int64_t ox = 0; ox < g.ow; ++ox) {
+              const std::int64_t ix = ox * g.stride_w - g.pad_left + j * g.dilation_w;
+              if (ix >= 0 && ix < g.w) dst[ix] += src[oy * g.ow + ox];
+            }
+          }
+        }
+    }
+  });
+}
+
+// [n][channels][spatial] <-> [channels][n·spatial].
+template <class T>
+void to_channel_major(const T* in, std::int64_t n, std::int64_t channels, std::int64_t spatial, T* out) {
+  parallel_for(0, n * channels, grain_for(spatial), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t img = item / channels, ch = item % channels;
+      std::memcpy(out + (ch * n + img) * spatial, in + item * spatial, sizeof(T) * spatial);
+    }
+  });
+}
+template <class T>
+void from_channel_major(const T* in, std::int64_t n, std::int64_t channels, std::int64_t spatial, const T* bias,
+                        T* out) {
+  parallel_for(0, n * channels, grain_for(spatial), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t img = item / channels, ch = item % channels;
+      const T* src = in + (ch * n + img) * spatial;
+      T* dst = out + item * spatial;
+      if (bias) {
+        for (std::int64_t s = 0; s < spatial; ++s) dst[s] = src[s] + bias[ch];
+      } else {
+        std::memcpy(dst, src, sizeof(T) * spatial);
+      }
+    }
+  });
+}
+
+// Runs f.template operator()<T>() for the floating dtype of t (float32 or float64).
+template <class F>
+Tensor by_dtype(Dtype dtype, F&& f) {
+  if (dtype == kFloat64) return f(double{});
+  return f(float{});
+}
+
+}  // namespace
+
+Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
+  return by_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();
+    Tensor col = make_tensor({g.groups, K, P}, x.dtype(), "conv2d");
+    im2col(x.data_ptr<T>(), g, col.data_ptr<T>());
+    Tensor ycm = make_tensor({g.oc, P}, x.dtype(), "conv2d");
+    kernels::GemmArgs a;
+    a.m = opg, a.n = P, a.k = K;
+    a.a = weight.data_ptr<T>(), a.lda = K;
+    a.b = col.data_ptr<T>(), a.ldb = P;
+    a.c = ycm.data_ptr<T>(), a.ldc = P;
+    kernels::gemm(x.dtype(), a, g.groups, opg * K, K * P, opg * P);
+    Tensor y = make_tensor(g.output_shape(), x.dtype(), "conv2d");
+    from_channel_major(ycm.data_ptr<T>(), g.n, g.oc, g.oh * g.ow, bias.defined() ? bias.data_ptr<T>() : nullptr,
+                       y.data_ptr<T>());
+    return y;
+  });
+}
+
+Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvGeometry& g) {
+  return by_dtype(grad_out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();
+    Tensor gcm = make_tensor({g.oc, P}, grad_out.dtype(), "conv2d backward");
+    to_channel_major(grad_out.data_ptr<T>(), g.n, g.oc, g.oh * g.ow, gcm.data_ptr<T>());
+    Tensor col = make_tensor({g.groups, K, P}, grad_out.dtype(), "conv2d backward");
+    kernels::GemmArgs a;  // col_g = W_gᵀ · grad_g
+    a.ta = true, a.m = K, a.n = P, a.k = opg;
+    a.a = weight.data_ptr<T>(), a.lda = K;
+    a.b = gcm.data_ptr<T>(), a.ldb = P;
+    a.c = col.data_ptr<T>(), a.ldc = P;
+    kernels::gemm(grad_out.dtype(), a, g.groups, opg * K, opg * P, K * P);
+    Tensor gx = make_tensor(g.input_shape(), grad_out.dtype(), "conv2d backward");
+    col2im(col.data_ptr<T>(), g, gx.data_ptr<T>());
+    return gx;
+  });
+}
+
+Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g) {
+  return by_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();
+    Tensor col = make_tensor({g.groups, K, P}, x.dtype(), "conv2d backward");
+    im2col(x.data_ptr<T>(), g, col.data_ptr<T>());
+    Tensor gcm = make_tensor({g.oc, P}, x.dtype(), "conv2d backward");
+    to_channel_major(grad_out.data_ptr<T>(), g.n, g.oc, g.oh * g.ow, gcm.data_ptr<T>());
+    Tensor gw = make_tensor(g.weight_shape(), x.dtype(), "conv2d backward");
+    kernels::GemmArgs a;  // gw_g = grad_g · col_gᵀ, one product over the whole batch
+    a.tb = true, a.m = opg, a.n = K, a.k = P;
+    a.a = gcm.data_ptr<T>(), a.lda = P;
+    a.b = col.data_ptr<T>(), a.ldb = P;
+    a.c = gw.data_ptr<T>(), a.ldc = K;
+    kernels::gemm(x.dtype(), a, g.groups, opg * P, K * P, opg * K);
+    return gw;
+  });
+}
+
+}  // namespace xgrad::conv_detail::raw
