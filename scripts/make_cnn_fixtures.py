@@ -106,6 +106,24 @@ bn("batch_norm 2d eval affine", t(2, 2, 3, 3), False, True)
 bn("batch_norm 1d train, no affine", t(6, 4), True, False)
 bn("batch_norm 1d [N, C, L] train", t(3, 4, 5), True, True)
 
+cases.append(case("layer_norm over the last two dims", "layer_norm", {"normalized_shape": [3, 4], "eps": 1e-5},
+                  [t(2, 3, 4), t(3, 4), t(3, 4)], lambda x, w, b: F.layer_norm(x, [3, 4], w, b, 1e-5)))
+cases.append(case("group_norm 3 groups of 2 channels", "group_norm", {"num_groups": 3, "eps": 1e-5},
+                  [t(2, 6, 3, 2), t(6), t(6)], lambda x, w, b: F.group_norm(x, 3, w, b, 1e-5)))
+EMBED_INDEX = [[1, 2, 0], [4, 0, 6]]
+cases.append(case("embedding with padding_idx 0", "embedding", {"index": EMBED_INDEX, "padding_idx": 0},
+                  [t(7, 3)], lambda w: F.embedding(torch.tensor(EMBED_INDEX), w, padding_idx=0)))
+
+# The state_dict of the PyTorch twin of the trainer's --model cnn (examples/fashion_mnist/cnn_model.hpp):
+# an xgrad checkpoint of that model must carry exactly these names and shapes to load here.
+nn = torch.nn
+twin = nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
+                     nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                     nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                     nn.Dropout(0.25), nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.25),
+                     nn.Linear(128, 10))
+cnn_state = [[name, list(t.shape)] for name, t in twin.state_dict().items()]
+
 with open(OUT, "w") as f:
-    json.dump({"torch_version": torch.__version__, "cases": cases}, f, separators=(",", ":"))
+    json.dump({"torch_version": torch.__version__, "cases": cases, "fashion_cnn_state_dict": cnn_state}, f, separators=(",", ":"))
 print(f"wrote {OUT}: {len(cases)} cases, {os.path.getsize(OUT)} bytes")

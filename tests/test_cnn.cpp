@@ -10,6 +10,7 @@
 #include <xgrad/xgrad.hpp>
 
 #include "torch_fixtures.hpp"
+#include "trainer.hpp"
 
 namespace {
 
@@ -87,6 +88,27 @@ std::pair<xg::Tensor, std::vector<xg::Tensor>> run_case(const json& c, const Inp
     if (in.size() == 3) options.weight(in[1]).bias(in[2]);
     return {F::batch_norm(in[0], rm, rv, options), {rm, rv}};
   }
+  if (op == "layer_norm")
+    return {F::layer_norm(in[0], xg::nn::LayerNormFuncOptions(o["normalized_shape"].get<xg::Shape>())
+                                     .weight(in[1])
+                                     .bias(in[2])
+                                     .eps(o["eps"].get<double>())),
+            {}};
+  if (op == "group_norm")
+    return {F::group_norm(in[0], xg::nn::GroupNormFuncOptions(o["num_groups"].get<std::int64_t>())
+                                     .weight(in[1])
+                                     .bias(in[2])
+                                     .eps(o["eps"].get<double>())),
+            {}};
+  if (op == "embedding") {
+    std::vector<std::int64_t> index;
+    for (const auto& row : o["index"])
+      for (const auto& v : row) index.push_back(v.get<std::int64_t>());
+    const auto rows = static_cast<std::int64_t>(o["index"].size());
+    const auto input = xg::tensor(index, {rows, static_cast<std::int64_t>(index.size()) / rows}, xg::kInt64);
+    return {F::embedding(input, in[0], xg::nn::EmbeddingFuncOptions().padding_idx(o["padding_idx"].get<std::int64_t>())),
+            {}};
+  }
   FAIL("unknown fixture op " << op);
   return {};
 }
@@ -119,7 +141,7 @@ TEST_CASE("cnn ops: values, gradients, indices and running statistics equal torc
       CHECK(rel_error(extra[i].to(xg::kFloat64), c["extra"][i]) < 1e-10);
     }
   }
-  CHECK(ops.size() == 7);  // every op the fixture script writes was read
+  CHECK(ops.size() == 10);  // every op the fixture script writes was read
 }
 
 TEST_CASE("conv2d: gradcheck and gradgradcheck over strides, paddings, dilations and groups") {
@@ -181,6 +203,46 @@ TEST_CASE("pooling and batch_norm: gradcheck and gradgradcheck") {
                       return F::batch_norm(in[0], rm, rv, xg::nn::BatchNormFuncOptions().weight(in[1]).bias(in[2]));
                     },
                     {rnd({3, 2, 4}), rnd({2}), rnd({2})});
+}
+
+TEST_CASE("layer_norm, group_norm and embedding: gradcheck and gradgradcheck") {
+  xg::manual_seed(22);
+  check_both_orders("layer_norm",
+                    [](const Inputs& in) {
+                      return F::layer_norm(in[0], xg::nn::LayerNormFuncOptions({3}).weight(in[1]).bias(in[2]));
+                    },
+                    {rnd({2, 2, 3}), rnd({3}), rnd({3})});
+  check_both_orders("group_norm",
+                    [](const Inputs& in) {
+                      return F::group_norm(in[0], xg::nn::GroupNormFuncOptions(2).weight(in[1]).bias(in[2]));
+                    },
+                    {rnd({2, 4, 3}), rnd({4}), rnd({4})});
+  const auto index = xg::tensor(std::vector<std::int64_t>{2, 0, 2, 3}, {2, 2}, xg::kInt64);
+  // Without padding_idx: with it the padding row's entries deliberately get no gradient although the
+  // output depends on them (torch's meaning), which a numerical derivative would not agree with.
+  check_both_orders("embedding",
+                    [&](const Inputs& in) { return F::embedding(index, in[0]) * in[0].sum(); },
+                    {rnd({4, 3})});
+}
+
+TEST_CASE("LayerNorm, GroupNorm and Embedding layers: parameters, names and padding row") {
+  xg::nn::LayerNorm ln(xg::Shape{4, 3});
+  CHECK(ln->weight.shape() == xg::Shape{4, 3});
+  CHECK(ln->named_parameters()[1].first == "bias");
+  const auto y = ln(xg::randn({2, 4, 3}));
+  CHECK(std::abs(xg::mean(y).item<float>()) < 1e-5);
+  xg::nn::GroupNorm gn(2, 6);
+  CHECK(gn->weight.shape() == xg::Shape{6});
+  CHECK(gn(xg::randn({2, 6, 5})).shape() == xg::Shape{2, 6, 5});
+  xg::manual_seed(9);
+  xg::nn::Embedding emb(xg::nn::EmbeddingOptions(5, 3).padding_idx(-1));
+  CHECK(*emb->options.padding_idx() == 4);
+  CHECK(xg::equal(xg::narrow(emb->weight, 0, 4, 1), xg::zeros({1, 3})));
+  CHECK_FALSE(xg::equal(xg::narrow(emb->weight, 0, 0, 1), xg::zeros({1, 3})));
+  const auto out = emb(xg::tensor(std::vector<std::int64_t>{4, 1, 4}, {3}, xg::kInt64));
+  CHECK(out.shape() == xg::Shape{3, 3});
+  out.sum().backward();
+  CHECK(emb->weight.grad().to_vector() == std::vector<double>{0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0});
 }
 
 TEST_CASE("conv2d double backward: the gradient of a gradient equals the analytic one") {
@@ -311,4 +373,20 @@ TEST_CASE("Dropout2d zeroes whole channels and scales the rest; identity in eval
   CHECK(dropped < 28);
   drop->eval();
   CHECK(xg::equal(drop(xg::ones({1, 2, 2, 2})), xg::ones({1, 2, 2, 2})));
+}
+
+TEST_CASE("the trainer's --model cnn has the state_dict names and shapes of its PyTorch twin") {
+  const json fixture = torch_fixtures::load("cnn.json");
+  fashion::TrainConfig config;
+  config.model = "cnn";
+  const auto net = fashion::build_model(config);
+  std::vector<std::pair<std::string, xg::Shape>> ours, theirs;
+  for (const auto& [name, t] : net->state_dict()) ours.emplace_back(name, t.shape());
+  for (const auto& entry : fixture["fashion_cnn_state_dict"])
+    theirs.emplace_back(entry[0].get<std::string>(), entry[1].get<xg::Shape>());
+  CHECK(ours == theirs);
+  // The logits of a batch of flat 784-pixel rows, in eval and train.
+  CHECK(net->forward(xg::randn({3, 784})).shape() == xg::Shape{3, 10});
+  net->eval();
+  CHECK(net->forward(xg::randn({2, 784})).shape() == xg::Shape{2, 10});
 }

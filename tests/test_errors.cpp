@@ -917,6 +917,16 @@ TEST_CASE("convolutions, pooling and normalization: bad input gets clear errors"
       {"BatchNorm2d channels", [&] { xg::nn::BatchNorm2d bn(3); bn(x); }, {"BatchNorm2d", "3 channels", "[2, 4, 5, 5]"}},
       {"BatchNorm1d rank", [&] { xg::nn::BatchNorm1d bn(4); bn(x); }, {"BatchNorm1d", "2-D or 3-D", "[2, 4, 5, 5]"}},
       {"dropout2d p", [&] { F::dropout2d(x, 1.5); }, {"dropout2d", "1.5"}},
+      {"layer_norm shape", [] { F::layer_norm(xg::zeros({2, 3}), xg::nn::LayerNormFuncOptions({4})); },
+       {"layer_norm", "[4]", "[2, 3]"}},
+      {"group_norm groups", [&] { F::group_norm(x, xg::nn::GroupNormFuncOptions(3)); }, {"group_norm", "4 channels", "3 groups"}},
+      {"GroupNorm channels", [] { xg::nn::GroupNorm(4, 6); }, {"GroupNorm", "6", "4"}},
+      {"embedding index out of range",
+       [] { F::embedding(xg::tensor(std::vector<std::int64_t>{5}, {1}, xg::kInt64), xg::zeros({5, 2})); },
+       {"embedding", "index 5", "[5, 2]"}},
+      {"embedding float indices", [] { F::embedding(xg::zeros({2}), xg::zeros({5, 2})); }, {"embedding", "int64", "float32"}},
+      {"embedding padding_idx", [] { xg::nn::Embedding(xg::nn::EmbeddingOptions(5, 2).padding_idx(5)); },
+       {"Embedding", "padding_idx 5", "5 embeddings"}},
       {"dropout2d rank", [] { F::dropout2d(xg::zeros({4, 4})); }, {"dropout2d", "[4, 4]"}},
   };
   for (const auto& m : table) expect_error(m);

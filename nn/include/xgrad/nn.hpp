@@ -3,6 +3,7 @@
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/conv.hpp"
 #include "xgrad/nn/dropout.hpp"
+#include "xgrad/nn/embedding.hpp"
 #include "xgrad/nn/flatten.hpp"
 #include "xgrad/nn/functional.hpp"
 #include "xgrad/nn/init.hpp"

@@ -30,7 +30,49 @@ class BatchNormOptions {
 using BatchNorm1dOptions = BatchNormOptions;
 using BatchNorm2dOptions = BatchNormOptions;
 
+class LayerNormFuncOptions {
+ public:
+  LayerNormFuncOptions(Shape normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
+  XGRAD_ARG(Shape, normalized_shape);
+  XGRAD_ARG(Tensor, weight);
+  XGRAD_ARG(Tensor, bias);
+  XGRAD_ARG(double, eps) = 1e-5;
+};
+
+class LayerNormOptions {
+ public:
+  LayerNormOptions(Shape normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
+  XGRAD_ARG(Shape, normalized_shape);
+  XGRAD_ARG(double, eps) = 1e-5;
+  XGRAD_ARG(bool, elementwise_affine) = true;
+};
+
+class GroupNormFuncOptions {
+ public:
+  GroupNormFuncOptions(std::int64_t num_groups) : num_groups_(num_groups) {}
+  XGRAD_ARG(std::int64_t, num_groups);
+  XGRAD_ARG(Tensor, weight);
+  XGRAD_ARG(Tensor, bias);
+  XGRAD_ARG(double, eps) = 1e-5;
+};
+
+class GroupNormOptions {
+ public:
+  GroupNormOptions(std::int64_t num_groups, std::int64_t num_channels)
+      : num_groups_(num_groups), num_channels_(num_channels) {}
+  XGRAD_ARG(std::int64_t, num_groups);
+  XGRAD_ARG(std::int64_t, num_channels);
+  XGRAD_ARG(double, eps) = 1e-5;
+  XGRAD_ARG(bool, affine) = true;
+};
+
 namespace functional {
+// Normalizes over the trailing dimensions `normalized_shape` (biased variance), then weight and bias
+// of that shape, as torch.
+Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& options);
+// x [N, C, *]: channels cut into num_groups groups, each normalized over its channels and positions;
+// then per-channel weight and bias [C].
+Tensor group_norm(const Tensor& x, const GroupNormFuncOptions& options);
 // x [N, C, *]. In training the batch's statistics normalize (biased variance) and, when given, the
 // running statistics are updated in place: r = (1 − momentum)·r + momentum·batch (unbiased variance
 // for running_var), as torch. Otherwise running_mean / running_var normalize.
@@ -75,6 +117,31 @@ class BatchNorm2dImpl : public BatchNormImplBase {
   std::string name() const override { return "BatchNorm2d"; }
 };
 XGRAD_MODULE(BatchNorm2d);
+
+class LayerNormImpl : public Module {
+ public:
+  explicit LayerNormImpl(const LayerNormOptions& options, Dtype dtype = kFloat32);
+  LayerNormImpl(Shape normalized_shape) : LayerNormImpl(LayerNormOptions(std::move(normalized_shape))) {}
+  Tensor forward(const Tensor& x) const;
+  void reset_parameters();
+  std::string extra_repr() const override;
+  LayerNormOptions options;
+  Tensor weight, bias;  // normalized_shape, ones and zeros; undefined without elementwise_affine
+};
+XGRAD_MODULE(LayerNorm);
+
+class GroupNormImpl : public Module {
+ public:
+  explicit GroupNormImpl(const GroupNormOptions& options, Dtype dtype = kFloat32);
+  GroupNormImpl(std::int64_t num_groups, std::int64_t num_channels)
+      : GroupNormImpl(GroupNormOptions(num_groups, num_channels)) {}
+  Tensor forward(const Tensor& x) const;
+  void reset_parameters();
+  std::string extra_repr() const override;
+  GroupNormOptions options;
+  Tensor weight, bias;  // [C]
+};
+XGRAD_MODULE(GroupNorm);
 
 class Dropout2dImpl : public Module {
  public:
