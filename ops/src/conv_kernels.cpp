@@ -7,6 +7,7 @@
 // is what keeps it deterministic: gemm never splits its k). Why im2col and not oneDNN's convolution
 // primitive: one code path serves float64 (gradcheck) and float32 alike and reuses the tiled,
 // thread-count-independent gemm; a oneDNN fast path is a later step, chosen by benchmark.
+#include <algorithm>
 #include <cstring>
 
 #include "conv_ops.hpp"
@@ -24,6 +25,18 @@ std::int64_t columns(const ConvGeometry& g) { return g.n * g.oh * g.ow; }
 // Items of `work` elements each, split so that one chunk holds about an elementwise grain.
 std::int64_t grain_for(std::int64_t work) { return std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(work, 1)); }
 
+// The output positions o in [lo, hi) whose input position o·stride − pad + offset lies inside
+// [0, in): computed once per kernel row/column, so the inner loops run without bounds checks.
+struct Span {
+  std::int64_t lo, hi;
+};
+Span inside(std::int64_t in, std::int64_t out, std::int64_t stride, std::int64_t pad, std::int64_t offset) {
+  const std::int64_t first = pad - offset, last = in - 1 + pad - offset;  // o·stride must be in [first, last]
+  const std::int64_t lo = first <= 0 ? 0 : (first + stride - 1) / stride;
+  const std::int64_t hi = last < 0 ? 0 : std::min(out, last / stride + 1);
+  return {std::min(lo, out), std::max(std::min(lo, out), hi)};
+}
+
 // Gathers every (n, channel) plane's patches into col; each plane writes its own rows and columns.
 template <class T>
 void im2col(const T* x, const ConvGeometry& g, T* col) {
@@ -33,24 +46,28 @@ void im2col(const T* x, const ConvGeometry& g, T* col) {
       const std::int64_t img = item / g.c, ch = item % g.c;
       const std::int64_t group = ch / g.c_per_group(), local = ch % g.c_per_group();
       const T* plane = x + item * g.h * g.w;
-      for (std::int64_t i = 0; i < g.kh; ++i)
+      for (std::int64_t i = 0; i < g.kh; ++i) {
+        const Span rows = inside(g.h, g.oh, g.stride_h, g.pad_top, i * g.dilation_h);
         for (std::int64_t j = 0; j < g.kw; ++j) {
+          const Span cols = inside(g.w, g.ow, g.stride_w, g.pad_left, j * g.dilation_w);
           const std::int64_t row = group * K + (local * g.kh + i) * g.kw + j;
           T* dst = col + row * P + img * spatial;
-          for (std::int64_t oy = 0; oy < g.oh; ++oy) {
-            const std::int64_t iy = oy * g.stride_h - g.pad_top + i * g.dilation_h;
+          std::fill(dst, dst + rows.lo * g.ow, T(0));
+          std::fill(dst + rows.hi * g.ow, dst + spatial, T(0));
+          for (std::int64_t oy = rows.lo; oy < rows.hi; ++oy) {
+            // plane[base + ox·stride] is the input of output ox (base may be negative; ox >= lo keeps it inside).
+            const std::int64_t base = (oy * g.stride_h - g.pad_top + i * g.dilation_h) * g.w - g.pad_left + j * g.dilation_w;
             T* out = dst + oy * g.ow;
-            if (iy < 0 || iy >= g.h) {
-              std::fill(out, out + g.ow, T(0));
-              continue;
-            }
-            const T* src = plane + iy * g.w;
-            for (std::int64_t ox = 0; ox < g.ow; ++ox) {
-              const std::int64_t ix = ox * g.stride_w - g.pad_left + j * g.dilation_w;
-              out[ox] = ix >= 0 && ix < g.w ? src[ix] : T(0);
+            std::fill(out, out + cols.lo, T(0));
+            std::fill(out + cols.hi, out + g.ow, T(0));
+            if (g.stride_w == 1) {
+              std::copy(plane + base + cols.lo, plane + base + cols.hi, out + cols.lo);
+            } else {
+              for (std::int64_t ox = cols.lo; ox < cols.hi; ++ox) out[ox] = plane[base + ox * g.stride_w];
             }
           }
         }
+      }
     }
   });
 }
@@ -66,20 +83,19 @@ void col2im(const T* col, const ConvGeometry& g, T* x) {
       const std::int64_t group = ch / g.c_per_group(), local = ch % g.c_per_group();
       T* plane = x + item * g.h * g.w;
       std::fill(plane, plane + g.h * g.w, T(0));
-      for (std::int64_t i = 0; i < g.kh; ++i)
+      for (std::int64_t i = 0; i < g.kh; ++i) {
+        const Span rows = inside(g.h, g.oh, g.stride_h, g.pad_top, i * g.dilation_h);
         for (std::int64_t j = 0; j < g.kw; ++j) {
+          const Span cols = inside(g.w, g.ow, g.stride_w, g.pad_left, j * g.dilation_w);
           const std::int64_t row = group * K + (local * g.kh + i) * g.kw + j;
           const T* src = col + row * P + img * spatial;
-          for (std::int64_t oy = 0; oy < g.oh; ++oy) {
-            const std::int64_t iy = oy * g.stride_h - g.pad_top + i * g.dilation_h;
-            if (iy < 0 || iy >= g.h) continue;
-            T* dst = plane + iy * g.w;
-            for (std::int64_t ox = 0; ox < g.ow; ++ox) {
-              const std::int64_t ix = ox * g.stride_w - g.pad_left + j * g.dilation_w;
-              if (ix >= 0 && ix < g.w) dst[ix] += src[oy * g.ow + ox];
-            }
+          for (std::int64_t oy = rows.lo; oy < rows.hi; ++oy) {
+            const std::int64_t base = (oy * g.stride_h - g.pad_top + i * g.dilation_h) * g.w - g.pad_left + j * g.dilation_w;
+            const T* in = src + oy * g.ow;
+            for (std::int64_t ox = cols.lo; ox < cols.hi; ++ox) plane[base + ox * g.stride_w] += in[ox];
           }
         }
+      }
     }
   });
 }

@@ -4,6 +4,7 @@
 //   adaptive_avg_pool2d = P_h · x · P_wᵀ with constant averaging matrices
 #include "xgrad/pool.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -66,7 +67,20 @@ Window window(const char* op, const Tensor& x, IntPair kernel, IntPair stride, I
   return w;
 }
 
-// The flat H·W index of each window's maximum; NaN wins (the last NaN, as torch's kernel).
+// The kernel taps k in [lo, hi) of one window whose input position k·dilation − pad + start lies in
+// [0, in): found once per window, so the search loop has no bounds checks.
+struct Taps {
+  std::int64_t lo, hi;
+};
+Taps inside(std::int64_t in, std::int64_t kernel, std::int64_t dilation, std::int64_t pad, std::int64_t start) {
+  const std::int64_t first = pad - start, last = in - 1 + pad - start;
+  const std::int64_t lo = first <= 0 ? 0 : (first + dilation - 1) / dilation;
+  const std::int64_t hi = last < 0 ? 0 : std::min(kernel, last / dilation + 1);
+  return {std::min(lo, kernel), std::max(std::min(lo, kernel), hi)};
+}
+
+// The flat H·W index of each window's maximum; NaN wins (the last NaN, as torch's kernel). Padding
+// at most half the kernel keeps every window non-empty.
 template <class T>
 void argmax_windows(const T* x, std::int64_t planes, std::int64_t h, std::int64_t w, const Window& win,
                     std::int64_t* out) {
@@ -76,22 +90,22 @@ void argmax_windows(const T* x, std::int64_t planes, std::int64_t h, std::int64_
     for (std::int64_t p = begin; p < end; ++p) {
       const T* plane = x + p * h * w;
       std::int64_t* dst = out + p * spatial;
-      for (std::int64_t oy = 0; oy < win.oh; ++oy)
+      for (std::int64_t oy = 0; oy < win.oh; ++oy) {
+        const Taps rows = inside(h, win.kernel[0], win.dilation[0], win.padding[0], oy * win.stride[0]);
         for (std::int64_t ox = 0; ox < win.ow; ++ox) {
-          T best = -std::numeric_limits<T>::infinity();
-          std::int64_t best_at = -1;
-          for (std::int64_t i = 0; i < win.kernel[0]; ++i) {
-            const std::int64_t iy = oy * win.stride[0] - win.padding[0] + i * win.dilation[0];
-            if (iy < 0 || iy >= h) continue;
-            for (std::int64_t j = 0; j < win.kernel[1]; ++j) {
-              const std::int64_t ix = ox * win.stride[1] - win.padding[1] + j * win.dilation[1];
-              if (ix < 0 || ix >= w) continue;
-              const T v = plane[iy * w + ix];
-              if (v > best || std::isnan(v) || best_at < 0) best = v, best_at = iy * w + ix;
+          const Taps cols = inside(w, win.kernel[1], win.dilation[1], win.padding[1], ox * win.stride[1]);
+          const std::int64_t y0 = oy * win.stride[0] - win.padding[0], x0 = ox * win.stride[1] - win.padding[1];
+          std::int64_t best_at = (y0 + rows.lo * win.dilation[0]) * w + x0 + cols.lo * win.dilation[1];
+          T best = plane[best_at];
+          for (std::int64_t i = rows.lo; i < rows.hi; ++i)
+            for (std::int64_t j = cols.lo; j < cols.hi; ++j) {
+              const std::int64_t at = (y0 + i * win.dilation[0]) * w + x0 + j * win.dilation[1];
+              const T v = plane[at];
+              if (v > best || std::isnan(v)) best = v, best_at = at;
             }
-          }
           dst[oy * win.ow + ox] = best_at;
         }
+      }
     }
   });
 }
