@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -86,14 +87,20 @@ void argmax_windows(const T* x, std::int64_t planes, std::int64_t h, std::int64_
                     std::int64_t* out) {
   const std::int64_t spatial = win.oh * win.ow;
   const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(1, spatial * win.kernel[0] * win.kernel[1]));
+  // The same for every plane: computed once (the divisions would otherwise dominate small windows).
+  std::vector<Taps> row_taps(static_cast<std::size_t>(win.oh)), col_taps(static_cast<std::size_t>(win.ow));
+  for (std::int64_t oy = 0; oy < win.oh; ++oy)
+    row_taps[oy] = inside(h, win.kernel[0], win.dilation[0], win.padding[0], oy * win.stride[0]);
+  for (std::int64_t ox = 0; ox < win.ow; ++ox)
+    col_taps[ox] = inside(w, win.kernel[1], win.dilation[1], win.padding[1], ox * win.stride[1]);
   parallel_for(0, planes, grain, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t p = begin; p < end; ++p) {
       const T* plane = x + p * h * w;
       std::int64_t* dst = out + p * spatial;
       for (std::int64_t oy = 0; oy < win.oh; ++oy) {
-        const Taps rows = inside(h, win.kernel[0], win.dilation[0], win.padding[0], oy * win.stride[0]);
+        const Taps rows = row_taps[oy];
         for (std::int64_t ox = 0; ox < win.ow; ++ox) {
-          const Taps cols = inside(w, win.kernel[1], win.dilation[1], win.padding[1], ox * win.stride[1]);
+          const Taps cols = col_taps[ox];
           const std::int64_t y0 = oy * win.stride[0] - win.padding[0], x0 = ox * win.stride[1] - win.padding[1];
           std::int64_t best_at = (y0 + rows.lo * win.dilation[0]) * w + x0 + cols.lo * win.dilation[1];
           T best = plane[best_at];
