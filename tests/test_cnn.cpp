@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include <xgrad/torch.hpp>
 #include <xgrad/xgrad.hpp>
 
 #include "torch_fixtures.hpp"
@@ -389,4 +390,50 @@ TEST_CASE("the trainer's --model cnn has the state_dict names and shapes of its 
   CHECK(net->forward(xg::randn({3, 784})).shape() == xg::Shape{3, 10});
   net->eval();
   CHECK(net->forward(xg::randn({2, 784})).shape() == xg::Shape{2, 10});
+}
+
+// pytorch/examples' cpp/mnist network, written as there with libtorch's names (<xgrad/torch.hpp>).
+struct MnistNet : torch::nn::Module {
+  MnistNet() : conv1(torch::nn::Conv2dOptions(1, 10, /*kernel_size=*/5)), conv2(torch::nn::Conv2dOptions(10, 20, 5)), fc1(320, 50), fc2(50, 10) {
+    register_module("conv1", conv1);
+    register_module("conv2", conv2);
+    register_module("conv2_drop", conv2_drop);
+    register_module("fc1", fc1);
+    register_module("fc2", fc2);
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    x = torch::relu(torch::max_pool2d(conv1->forward(x), 2));
+    x = torch::relu(torch::max_pool2d(conv2_drop->forward(conv2->forward(x)), 2));
+    x = x.view({-1, 320});
+    x = torch::relu(fc1->forward(x));
+    x = torch::dropout(x, /*p=*/0.5, /*training=*/is_training());
+    x = fc2->forward(x);
+    return torch::log_softmax(x, /*dim=*/1);
+  }
+  torch::nn::Conv2d conv1;
+  torch::nn::Conv2d conv2;
+  torch::nn::Dropout2d conv2_drop;
+  torch::nn::Linear fc1;
+  torch::nn::Linear fc2;
+};
+
+TEST_CASE("pytorch/examples' cpp/mnist network compiles and trains with libtorch's names") {
+  torch::manual_seed(1);
+  MnistNet net;
+  const auto names = net.named_parameters();
+  CHECK(names.size() == 8);
+  CHECK(names[0].first == "conv1.weight");
+  torch::optim::Adam opt(net.parameters(), torch::optim::AdamOptions(3e-3));
+  const auto x = torch::randn({16, 1, 28, 28});
+  const auto y = torch::tensor(std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5}, {16}, torch::kInt64);
+  net.eval();  // no dropout: the loss must fall on a fixed batch
+  double first = 0, last = 0;
+  for (int step = 0; step < 30; ++step) {
+    opt.zero_grad();
+    auto loss = torch::nll_loss(net.forward(x), y);
+    loss.backward();
+    opt.step();
+    (step == 0 ? first : last) = loss.item<double>();
+  }
+  CHECK(last < 0.5 * first);
 }
