@@ -107,8 +107,12 @@ void argmax_windows(const T* x, std::int64_t planes, std::int64_t h, std::int64_
           for (std::int64_t i = rows.lo; i < rows.hi; ++i)
             for (std::int64_t j = cols.lo; j < cols.hi; ++j) {
               const std::int64_t at = (y0 + i * win.dilation[0]) * w + x0 + j * win.dilation[1];
+              // Branch-free select: on real data the comparison is a coin flip, and mispredicted
+              // branches cost more than the whole search.
               const T v = plane[at];
-              if (v > best || std::isnan(v)) best = v, best_at = at;
+              const bool take = v > best || std::isnan(v);
+              best = take ? v : best;
+              best_at = take ? at : best_at;
             }
           dst[oy * win.ow + ox] = best_at;
         }
