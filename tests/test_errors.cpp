@@ -873,3 +873,63 @@ TEST_CASE("threads, bfloat16 and autocast: bad input gets clear errors") {
   for (const auto& m : table) expect_error(m);
   MESSAGE("threads, bfloat16 and autocast rows: " << table.size());
 }
+
+TEST_CASE("convolutions, pooling and normalization: bad input gets clear errors") {
+  namespace F = xg::nn::functional;
+  const auto x = xg::zeros({2, 4, 5, 5}), w = xg::zeros({6, 2, 3, 3});
+  const std::vector<Misuse> table = {
+      {"conv2d 3-D input", [&] { xg::conv2d(xg::zeros({4, 5, 5}), w); }, {"conv2d", "4-D", "[4, 5, 5]", "[6, 2, 3, 3]"}},
+      {"conv2d 2-D weight", [&] { xg::conv2d(x, xg::zeros({6, 4})); }, {"conv2d", "[6, 4]"}},
+      {"conv2d channels vs groups", [&] { xg::conv2d(x, w, {}, 1, 0, 1, 1); },
+       {"conv2d", "[2, 4, 5, 5]", "[6, 2, 3, 3]", "groups=1", "4 channels"}},
+      {"conv2d out channels not divisible", [&] { xg::conv2d(x, xg::zeros({5, 1, 3, 3}), {}, 1, 0, 1, 4); },
+       {"conv2d", "[5, 1, 3, 3]", "groups=4"}},
+      {"conv2d kernel larger than padded input", [&] { xg::conv2d(x, xg::zeros({6, 4, 7, 7}), {}, 1, 0); },
+       {"conv2d", "[6, 4, 7, 7]", "larger than the padded input", "[2, 4, 5, 5]"}},
+      {"conv2d negative stride", [&] { xg::conv2d(x, w, {}, {-1, 1}, 0, 1, 2); }, {"conv2d", "stride", "(-1, 1)"}},
+      {"conv2d zero dilation", [&] { xg::conv2d(x, w, {}, 1, 0, 0, 2); }, {"conv2d", "dilation", "(0, 0)"}},
+      {"conv2d negative padding", [&] { xg::conv2d(x, w, {}, 1, -1, 1, 2); }, {"conv2d", "padding", "(-1, -1)"}},
+      {"conv2d zero groups", [&] { xg::conv2d(x, w, {}, 1, 0, 1, 0); }, {"conv2d", "groups", "0"}},
+      {"conv2d bias shape", [&] { xg::conv2d(x, w, xg::zeros({5}), 1, 0, 1, 2); }, {"conv2d", "bias", "[6]", "[5]"}},
+      {"conv2d same with stride", [&] { xg::conv2d(x, w, {}, 2, xg::kSame, 1, 2); }, {"conv2d", "same", "stride (2, 2)"}},
+      {"conv2d int64", [&] { xg::conv2d(x.to(xg::kInt64), w, {}, 1, 0, 1, 2); }, {"conv2d", "int64"}},
+      {"conv2d mixed dtypes", [&] { xg::conv2d(x, w.to(xg::kFloat64), {}, 1, 0, 1, 2); }, {"conv2d", "float32", "float64"}},
+      {"conv1d 4-D input", [&] { xg::conv1d(x, xg::zeros({6, 4, 3})); }, {"conv1d", "3-D", "[2, 4, 5, 5]"}},
+      {"conv_transpose2d channels", [&] { F::conv_transpose2d(x, xg::zeros({3, 2, 3, 3})); },
+       {"conv_transpose2d", "[2, 4, 5, 5]", "[3, 2, 3, 3]"}},
+      {"conv_transpose2d output_padding", [&] { xg::conv_transpose2d(x, xg::zeros({4, 2, 3, 3}), {}, 1, 0, 1); },
+       {"conv_transpose2d", "output_padding", "stride (1, 1)"}},
+      {"Conv2d groups", [] { xg::nn::Conv2d(xg::nn::Conv2dOptions(3, 4, 3).groups(2)); }, {"Conv2d", "3", "groups 2"}},
+      {"Conv2d zero kernel", [] { xg::nn::Conv2d(3, 4, 0); }, {"Conv2d", "kernel_size", "(0, 0)"}},
+      {"max_pool2d 2-D input", [] { xg::max_pool2d(xg::zeros({5, 5}), 2); }, {"max_pool2d", "[5, 5]"}},
+      {"max_pool2d padding over half", [&] { xg::max_pool2d(x, 2, 2, 2); }, {"max_pool2d", "padding (2, 2)", "half"}},
+      {"max_pool2d kernel too large", [&] { xg::max_pool2d(x, 7); }, {"max_pool2d", "(7, 7)", "[2, 4, 5, 5]"}},
+      {"avg_pool2d negative stride", [&] { xg::avg_pool2d(x, 2, {-1, 2}); }, {"avg_pool2d", "stride (-1, 2)"}},
+      {"adaptive_avg_pool2d zero size", [&] { xg::adaptive_avg_pool2d(x, 0); }, {"adaptive_avg_pool2d", "(0, 0)"}},
+      {"batch_norm 1-D", [] { F::batch_norm(xg::zeros({3}), {}, {}, xg::nn::BatchNormFuncOptions().training(true)); },
+       {"batch_norm", "[3]"}},
+      {"batch_norm one value per channel",
+       [] { F::batch_norm(xg::zeros({1, 3}), {}, {}, xg::nn::BatchNormFuncOptions().training(true)); },
+       {"batch_norm", "more than 1 value", "[1, 3]"}},
+      {"batch_norm weight shape",
+       [&] { F::batch_norm(x, {}, {}, xg::nn::BatchNormFuncOptions().weight(xg::ones({3})).training(true)); },
+       {"batch_norm", "weight", "[4]", "[3]"}},
+      {"batch_norm eval without statistics", [&] { F::batch_norm(x, {}, {}); }, {"batch_norm", "running_mean"}},
+      {"BatchNorm2d channels", [&] { xg::nn::BatchNorm2d bn(3); bn(x); }, {"BatchNorm2d", "3 channels", "[2, 4, 5, 5]"}},
+      {"BatchNorm1d rank", [&] { xg::nn::BatchNorm1d bn(4); bn(x); }, {"BatchNorm1d", "2-D or 3-D", "[2, 4, 5, 5]"}},
+      {"dropout2d p", [&] { F::dropout2d(x, 1.5); }, {"dropout2d", "1.5"}},
+      {"layer_norm shape", [] { F::layer_norm(xg::zeros({2, 3}), xg::nn::LayerNormFuncOptions({4})); },
+       {"layer_norm", "[4]", "[2, 3]"}},
+      {"group_norm groups", [&] { F::group_norm(x, xg::nn::GroupNormFuncOptions(3)); }, {"group_norm", "4 channels", "3 groups"}},
+      {"GroupNorm channels", [] { xg::nn::GroupNorm(4, 6); }, {"GroupNorm", "6", "4"}},
+      {"embedding index out of range",
+       [] { F::embedding(xg::tensor(std::vector<std::int64_t>{5}, {1}, xg::kInt64), xg::zeros({5, 2})); },
+       {"embedding", "index 5", "[5, 2]"}},
+      {"embedding float indices", [] { F::embedding(xg::zeros({2}), xg::zeros({5, 2})); }, {"embedding", "int64", "float32"}},
+      {"embedding padding_idx", [] { xg::nn::Embedding(xg::nn::EmbeddingOptions(5, 2).padding_idx(5)); },
+       {"Embedding", "padding_idx 5", "5 embeddings"}},
+      {"dropout2d rank", [] { F::dropout2d(xg::zeros({4, 4})); }, {"dropout2d", "[4, 4]"}},
+  };
+  for (const auto& m : table) expect_error(m);
+  MESSAGE("cnn rows: " << table.size());
+}

@@ -264,6 +264,15 @@ TEST_CASE("gradcheck: softmax family") {
   check("log_softmax dim 0 of 3-D", [](const Inputs& x) { return xg::log_softmax(x[0], 0); }, {rnd({2, 3, 2})});
 }
 
+TEST_CASE("gradcheck: convolutions (sweeps in test_cnn.cpp)") {
+  xg::manual_seed(17);
+  // The gradient graph of conv2d holds the input- and weight-gradient ops, checked to second order here.
+  check("conv2d stride 2, padding 1, groups 2",
+        [](const Inputs& x) { return xg::conv2d(x[0], x[1], x[2], 2, 1, 1, 2); }, {rnd({2, 4, 5, 4}), rnd({4, 2, 3, 2}), rnd({4})});
+  check("conv_transpose2d", [](const Inputs& x) { return xg::conv_transpose2d(x[0], x[1], {}, 2, 1, 1); },
+        {rnd({1, 2, 3, 3}), rnd({2, 3, 3, 3})});
+}
+
 TEST_CASE("dtype casts carry gradients back in the source dtype") {
   auto x = xg::tensor({1.5, -2.0}, {2}, xg::kFloat64, true);
   auto y = x.to(xg::kFloat32) * 2.0;

@@ -16,6 +16,7 @@
 int main(int argc, char** argv) {
   fashion::TrainConfig c;
   CLI::App app{"Train an MLP on Fashion-MNIST with xgrad"};
+  app.add_option("--model", c.model, "mlp, or cnn: two 3x3 convolutions (32, 64) with batch-norm, ReLU, 2x2 max-pool, then dropout (--dropout, 0.25 if unset) and linear 3136-128-10")->capture_default_str();
   app.add_option("--hidden", c.hidden, "hidden layer widths, e.g. --hidden 512 256")->capture_default_str();
   app.add_option("--activation", c.activation, "relu, tanh, sigmoid, gelu, elu, leaky_relu")->capture_default_str();
   app.add_option("--dropout", c.dropout, "dropout probability after each hidden layer")->capture_default_str();

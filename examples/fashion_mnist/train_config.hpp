@@ -7,6 +7,7 @@
 namespace fashion {
 
 struct TrainConfig {
+  std::string model = "mlp";                  // mlp, or cnn (cnn_model.hpp; ignores hidden and activation)
   std::vector<std::int64_t> hidden = {256};  // hidden layer widths: 784-256-10 by default
   std::string activation = "relu";            // relu, tanh, sigmoid, gelu, elu, leaky_relu
   double dropout = 0.0;

@@ -1,5 +1,7 @@
 #include "trainer.hpp"
 
+#include "cnn_model.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -132,6 +134,8 @@ Resumed load_checkpoint(const std::string& path, xg::nn::Sequential& net, xg::op
 }  // namespace
 
 xg::nn::Sequential build_model(const TrainConfig& config) {
+  if (config.model == "cnn") return build_cnn(config.dropout > 0 ? config.dropout : 0.25);
+  if (config.model != "mlp") throw xg::Error("fashion_mnist: --model must be mlp or cnn, got " + config.model);
   xg::nn::Sequential net;
   std::int64_t width = 28 * 28;
   for (std::int64_t hidden : config.hidden) {

@@ -6,6 +6,8 @@
 #include "xgrad/broadcast.hpp"
 #include "xgrad/custom_function.hpp"
 #include "xgrad/compare.hpp"
+#include "xgrad/conv.hpp"
+#include "xgrad/pool.hpp"
 #include "xgrad/compare_operators.hpp"
 #include "xgrad/dtype.hpp"
 #include "xgrad/elementwise.hpp"

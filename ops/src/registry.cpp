@@ -20,6 +20,8 @@ const std::vector<std::string>& registered_backward_names() {
       "SumBackward", "MaxBackward", "MinBackward", "AmaxBackward", "StdBackward",
       // linear algebra
       "MmBackward", "BmmBackward", "LinearBackward",
+      // convolutions (conv.cpp): each backward is made of the other two
+      "ConvolutionBackward", "ConvolutionInputGradBackward", "ConvolutionWeightGradBackward",
       // xgrad::linalg (linalg_solve.cpp, linalg_det.cpp, linalg_decomp.cpp, linalg_lstsq.cpp)
       "LinalgSolveBackward", "LinalgSolveTriangularBackward", "LinalgCholeskyBackward", "LinalgSlogdetBackward",
       "LinalgDetBackward",

@@ -1,7 +1,9 @@
 // xgrad::nn — modules, layers, activations, dropout, losses, init and safetensors checkpoints.
 #pragma once
 #include "xgrad/nn/activation.hpp"
+#include "xgrad/nn/conv.hpp"
 #include "xgrad/nn/dropout.hpp"
+#include "xgrad/nn/embedding.hpp"
 #include "xgrad/nn/flatten.hpp"
 #include "xgrad/nn/functional.hpp"
 #include "xgrad/nn/init.hpp"
@@ -10,6 +12,9 @@
 #include "xgrad/nn/loss_options.hpp"
 #include "xgrad/nn/module.hpp"
 #include "xgrad/nn/module_holder.hpp"
+#include "xgrad/nn/normalization.hpp"
+#include "xgrad/nn/pooling.hpp"
 #include "xgrad/nn/regularization.hpp"
 #include "xgrad/nn/sequential.hpp"
 #include "xgrad/nn/serialize.hpp"
+#include "xgrad/nn/unflatten.hpp"

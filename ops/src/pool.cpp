@@ -1,0 +1,193 @@
+// Pooling as compositions of differentiable ops, so every order of derivative comes from theirs:
+//   max_pool2d          = gather(x, argmax indices)        (the index search is the only kernel here)
+//   avg_pool2d          = depthwise conv2d with a constant 1/(kh·kw) kernel (÷ real counts if asked)
+//   adaptive_avg_pool2d = P_h · x · P_wᵀ with constant averaging matrices
+#include "xgrad/pool.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "xgrad/arithmetic.hpp"
+#include "xgrad/detail/node.hpp"
+#include "xgrad/detail/parallel.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/grad_mode.hpp"
+#include "xgrad/indexing.hpp"
+#include "xgrad/linalg.hpp"
+#include "xgrad/parallel.hpp"
+#include "xgrad/shape_ops.hpp"
+
+namespace xgrad {
+
+namespace {
+
+std::string pair_str(IntPair p) { return fmt::format("({}, {})", p[0], p[1]); }
+
+// A CHW input is pooled as a batch of one, as torch.
+Tensor as_batch(const char* op, const Tensor& x) {
+  if (x.dim() == 4) return x;
+  if (x.dim() == 3) return unsqueeze(x, 0);
+  throw Error(fmt::format("{}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape {}", op, shape_str(x.shape())));
+}
+Tensor restore(const Tensor& out, const Tensor& x) { return x.dim() == 3 ? squeeze(out, 0) : out; }
+
+void check_floating(const char* op, const Tensor& x) {
+  if (x.dtype() != kFloat32 && x.dtype() != kFloat64)
+    throw Error(fmt::format("{}: input must be float32 or float64, got {} of shape {}", op, dtype_name(x.dtype()),
+                            shape_str(x.shape())));
+}
+
+struct Window {
+  IntPair kernel, stride, padding, dilation;
+  std::int64_t oh, ow;
+};
+
+// Checks the options as torch does and gives the output size.
+Window window(const char* op, const Tensor& x, IntPair kernel, IntPair stride, IntPair padding, IntPair dilation) {
+  if (stride[0] == 0 && stride[1] == 0) stride = kernel;
+  for (int d = 0; d < 2; ++d) {
+    if (kernel[d] < 1 || stride[d] < 1 || dilation[d] < 1)
+      throw Error(fmt::format("{}: kernel {}, stride {} and dilation {} must be positive", op, pair_str(kernel),
+                              pair_str(stride), pair_str(dilation)));
+    if (padding[d] < 0 || padding[d] > kernel[d] / 2)
+      throw Error(fmt::format("{}: padding {} must be non-negative and at most half the kernel {}", op,
+                              pair_str(padding), pair_str(kernel)));
+  }
+  Window w{kernel, stride, padding, dilation, 0, 0};
+  const std::int64_t h = x.size(-2), wd = x.size(-1);
+  const std::int64_t span_h = dilation[0] * (kernel[0] - 1) + 1, span_w = dilation[1] * (kernel[1] - 1) + 1;
+  if (span_h > h + 2 * padding[0] || span_w > wd + 2 * padding[1])
+    throw Error(fmt::format("{}: kernel {} (dilation {}) is larger than the padded input of shape {} (padding {})", op,
+                            pair_str(kernel), pair_str(dilation), shape_str(x.shape()), pair_str(padding)));
+  w.oh = (h + 2 * padding[0] - span_h) / stride[0] + 1;
+  w.ow = (wd + 2 * padding[1] - span_w) / stride[1] + 1;
+  return w;
+}
+
+// The kernel taps k in [lo, hi) of one window whose input position k·dilation − pad + start lies in
+// [0, in): found once per window, so the search loop has no bounds checks.
+struct Taps {
+  std::int64_t lo, hi;
+};
+Taps inside(std::int64_t in, std::int64_t kernel, std::int64_t dilation, std::int64_t pad, std::int64_t start) {
+  const std::int64_t first = pad - start, last = in - 1 + pad - start;
+  const std::int64_t lo = first <= 0 ? 0 : (first + dilation - 1) / dilation;
+  const std::int64_t hi = last < 0 ? 0 : std::min(kernel, last / dilation + 1);
+  return {std::min(lo, kernel), std::max(std::min(lo, kernel), hi)};
+}
+
+// The flat H·W index of each window's maximum; NaN wins (the last NaN, as torch's kernel). Padding
+// at most half the kernel keeps every window non-empty.
+template <class T>
+void argmax_windows(const T* x, std::int64_t planes, std::int64_t h, std::int64_t w, const Window& win,
+                    std::int64_t* out) {
+  const std::int64_t spatial = win.oh * win.ow;
+  const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(1, spatial * win.kernel[0] * win.kernel[1]));
+  // The same for every plane: computed once (the divisions would otherwise dominate small windows).
+  std::vector<Taps> row_taps(static_cast<std::size_t>(win.oh)), col_taps(static_cast<std::size_t>(win.ow));
+  for (std::int64_t oy = 0; oy < win.oh; ++oy)
+    row_taps[oy] = inside(h, win.kernel[0], win.dilation[0], win.padding[0], oy * win.stride[0]);
+  for (std::int64_t ox = 0; ox < win.ow; ++ox)
+    col_taps[ox] = inside(w, win.kernel[1], win.dilation[1], win.padding[1], ox * win.stride[1]);
+  parallel_for(0, planes, grain, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t p = begin; p < end; ++p) {
+      const T* plane = x + p * h * w;
+      std::int64_t* dst = out + p * spatial;
+      for (std::int64_t oy = 0; oy < win.oh; ++oy) {
+        const Taps rows = row_taps[oy];
+        for (std::int64_t ox = 0; ox < win.ow; ++ox) {
+          const Taps cols = col_taps[ox];
+          const std::int64_t y0 = oy * win.stride[0] - win.padding[0], x0 = ox * win.stride[1] - win.padding[1];
+          std::int64_t best_at = (y0 + rows.lo * win.dilation[0]) * w + x0 + cols.lo * win.dilation[1];
+          T best = plane[best_at];
+          for (std::int64_t i = rows.lo; i < rows.hi; ++i)
+            for (std::int64_t j = cols.lo; j < cols.hi; ++j) {
+              const std::int64_t at = (y0 + i * win.dilation[0]) * w + x0 + j * win.dilation[1];
+              // Branch-free select: on real data the comparison is a coin flip, and mispredicted
+              // branches cost more than the whole search.
+              const T v = plane[at];
+              const bool take = v > best || std::isnan(v);
+              best = take ? v : best;
+              best_at = take ? at : best_at;
+            }
+          dst[oy * win.ow + ox] = best_at;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, IntPair kernel, IntPair stride, IntPair padding,
+                                                   IntPair dilation) {
+  const char* op = "max_pool2d";
+  const Tensor x = as_batch(op, x_in);
+  check_floating(op, x);
+  const Window win = window(op, x, kernel, stride, padding, dilation);
+  const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  Tensor indices = make_tensor({n, c, win.oh, win.ow}, kInt64, op);
+  const Tensor xd = x.detach().contiguous();
+  if (x.dtype() == kFloat64)
+    argmax_windows(xd.data_ptr<double>(), n * c, h, w, win, indices.data_ptr<std::int64_t>());
+  else
+    argmax_windows(xd.data_ptr<float>(), n * c, h, w, win, indices.data_ptr<std::int64_t>());
+  const Tensor values = reshape(gather(reshape(x, {n, c, h * w}), 2, reshape(indices, {n, c, win.oh * win.ow})),
+                                {n, c, win.oh, win.ow});
+  return {restore(values, x_in), restore(indices, x_in)};
+}
+
+Tensor max_pool2d(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding, IntPair dilation) {
+  return std::get<0>(max_pool2d_with_indices(x, kernel, stride, padding, dilation));
+}
+
+Tensor avg_pool2d(const Tensor& x_in, IntPair kernel, IntPair stride, IntPair padding, bool count_include_pad) {
+  const char* op = "avg_pool2d";
+  const Tensor x = as_batch(op, x_in);
+  check_floating(op, x);
+  const Window win = window(op, x, kernel, stride, padding, {1, 1});
+  const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  // Every plane pooled as its own one-channel image.
+  const Tensor ones_kernel = ones({1, 1, kernel[0], kernel[1]}, x.dtype());
+  Tensor sums = conv2d(reshape(x, {n * c, 1, h, w}), ones_kernel, Tensor(), win.stride, Padding2d(padding));
+  Tensor out;
+  if (count_include_pad) {
+    out = sums * (1.0 / static_cast<double>(kernel[0] * kernel[1]));
+  } else {
+    Tensor counts;  // real elements per window: the same sum over an all-ones image (a constant)
+    {
+      NoGradGuard no_grad;
+      counts = conv2d(ones({1, 1, h, w}, x.dtype()), ones_kernel, Tensor(), win.stride, Padding2d(padding));
+    }
+    out = sums / counts;
+  }
+  return restore(reshape(out, {n, c, win.oh, win.ow}), x_in);
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& x_in, IntPair output_size) {
+  const char* op = "adaptive_avg_pool2d";
+  const Tensor x = as_batch(op, x_in);
+  check_floating(op, x);
+  if (output_size[0] < 1 || output_size[1] < 1)
+    throw Error(fmt::format("{}: output_size {} must be positive, for input of shape {}", op, pair_str(output_size),
+                            shape_str(x.shape())));
+  if (x.size(2) < 1 || x.size(3) < 1)
+    throw Error(fmt::format("{}: input of shape {} has an empty plane", op, shape_str(x.shape())));
+  // Row i of the matrix averages window i of an axis of `in` elements cut into `out` windows.
+  auto averaging = [&](std::int64_t in, std::int64_t out) {
+    std::vector<double> m(static_cast<std::size_t>(out * in), 0.0);
+    for (std::int64_t i = 0; i < out; ++i) {
+      const std::int64_t start = (i * in) / out, end = ((i + 1) * in + out - 1) / out;
+      for (std::int64_t k = start; k < end; ++k) m[i * in + k] = 1.0 / static_cast<double>(end - start);
+    }
+    return tensor(m, {out, in}, x.dtype());
+  };
+  const Tensor rows = averaging(x.size(2), output_size[0]), cols = averaging(x.size(3), output_size[1]);
+  return restore(matmul(matmul(rows, x), transpose(cols, 0, 1)), x_in);
+}
+
+}  // namespace xgrad
