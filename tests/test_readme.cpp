@@ -53,6 +53,18 @@ TEST_CASE("README: gradcheck") {
   CHECK_MESSAGE(result, result.message());
 }
 
+TEST_CASE("README: convolutional networks") {
+  const auto images = xg::rand({4, 784});
+  xg::nn::Sequential cnn(
+      xg::nn::Conv2d(xg::nn::Conv2dOptions(1, 32, 3).padding(1)), xg::nn::BatchNorm2d(32), xg::nn::ReLU(),
+      xg::nn::MaxPool2d(xg::nn::MaxPool2dOptions(2)), xg::nn::Flatten(), xg::nn::Linear(32 * 14 * 14, 10));
+  auto logits = cnn->forward(images.reshape({-1, 1, 28, 28}));
+  CHECK(logits.shape() == xg::Shape{4, 10});
+  xg::nn::functional::cross_entropy(logits, xg::randint(0, 10, {4})).backward();
+  CHECK(cnn->named_parameters().front().first == "0.weight");
+  CHECK(cnn->named_parameters().front().second.grad().shape() == xg::Shape{32, 1, 3, 3});
+}
+
 TEST_CASE("README: threads, autocast, flush denormal") {
   const int saved_threads = xg::get_num_threads();
   xg::set_num_threads(2);
