@@ -236,12 +236,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     ProductSaved saved{save_if(x, weight.requires_grad()), save_if(weight, x.requires_grad()),
                        autocast && weight.requires_grad() ? xs : Tensor(), autocast && x.requires_grad() ? ws : Tensor()};
     record("LinearBackward", out, {&x, &weight, &bias},
-           [saved = std::move(saved), has_bias = bias.defined(), autocast](const Tensor& g_in) {
-             const Tensor g = autocast_grad(g_in, autocast);
-             Tensor gx, gw;
-             if (saved.b.defined()) gx = product("mm", g, autocast_operand(saved.b, saved.b_bf16), false, false, false, autocast);
-             if (saved.a.defined()) gw = product("mm", g, autocast_operand(saved.a, saved.a_bf16), true, false, false, autocast);
-             return Grads{gx, gw, has_bias ? sum(g_in, {0}) : Tensor()};
+           [saved = std::move(saved), has_bias = bias.defined(), autocast](const Tensor& g) {
+             // x·wᵀ is the product with w transposed: its gradients are the product's, plus the bias's.
+             Grads grads = product_backward(g, saved, /*ta=*/false, /*tb=*/true, /*batched=*/false, autocast);
+             grads.push_back(has_bias ? sum(g, {0}) : Tensor());
+             return grads;
            });
   }
   return out;
