@@ -42,7 +42,8 @@ template <class T>
 T sum_contiguous(const T* p, std::int64_t n) {
   const std::int64_t blocks = (n + kSumBlock - 1) / kSumBlock;
   double total = 0;
-  if (blocks < 2 * 8 || in_parallel_region()) {
+  // What parallel_blocks would run serially anyway, summed without allocating the partial sums.
+  if (n < 2 * kElementwiseGrain || in_parallel_region()) {
     for (std::int64_t b = 0; b < blocks; ++b)
       total += static_cast<double>(sum_block(p, b * kSumBlock, b + 1 == blocks ? n : (b + 1) * kSumBlock));
     return static_cast<T>(total);
