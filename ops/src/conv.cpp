@@ -76,6 +76,19 @@ void check_positive(const char* op, const char* what, IntPair v) {
   if (v[0] < 1 || v[1] < 1) throw Error(fmt::format("{}: {} must be positive, got {}", op, what, pair_str(v)));
 }
 
+// What conv2d and conv_transpose2d both ask of their arguments; `weight_layout` names the weight's
+// dimensions in the message ([OC, C/groups, KH, KW] or [C, OC/groups, KH, KW]).
+void check_conv_arguments(const char* op, const char* weight_layout, const Tensor& x, const Tensor& weight,
+                          const Tensor& bias, IntPair stride, IntPair dilation, std::int64_t groups) {
+  if (x.dim() != 4 || weight.dim() != 4)
+    throw Error(fmt::format("{}: expected a 4-D input [N, C, H, W] and a 4-D weight {}, got shapes {} and {}", op,
+                            weight_layout, shape_str(x.shape()), shape_str(weight.shape())));
+  check_floating(op, x, weight, bias);
+  check_positive(op, "stride", stride);
+  check_positive(op, "dilation", dilation);
+  if (groups < 1) throw Error(fmt::format("{}: groups must be positive, got {}", op, groups));
+}
+
 void check_bias(const char* op, const Tensor& bias, std::int64_t channels) {
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != channels))
     throw Error(fmt::format("{}: bias must have shape [{}], got {}", op, channels, shape_str(bias.shape())));
@@ -98,14 +111,7 @@ std::int64_t output_size(const char* op, const Tensor& x, const Tensor& w, std::
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, IntPair stride, Padding2d padding,
               IntPair dilation, std::int64_t groups) {
   const char* op = "conv2d";
-  if (x.dim() != 4 || weight.dim() != 4)
-    throw Error(fmt::format("{}: expected a 4-D input [N, C, H, W] and a 4-D weight [OC, C/groups, KH, KW], got "
-                            "shapes {} and {}",
-                            op, shape_str(x.shape()), shape_str(weight.shape())));
-  check_floating(op, x, weight, bias);
-  check_positive(op, "stride", stride);
-  check_positive(op, "dilation", dilation);
-  if (groups < 1) throw Error(fmt::format("{}: groups must be positive, got {}", op, groups));
+  check_conv_arguments(op, "[OC, C/groups, KH, KW]", x, weight, bias, stride, dilation, groups);
   const std::int64_t oc = weight.size(0), c = x.size(1);
   if (oc % groups != 0 || weight.size(1) * groups != c || weight.size(1) == 0)
     throw Error(fmt::format("{}: input of shape {} ({} channels) does not match weight of shape {} with groups={} "
@@ -163,14 +169,7 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::in
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, IntPair stride, IntPair padding,
                         IntPair output_padding, std::int64_t groups, IntPair dilation) {
   const char* op = "conv_transpose2d";
-  if (x.dim() != 4 || weight.dim() != 4)
-    throw Error(fmt::format("{}: expected a 4-D input [N, C, H, W] and a 4-D weight [C, OC/groups, KH, KW], got "
-                            "shapes {} and {}",
-                            op, shape_str(x.shape()), shape_str(weight.shape())));
-  check_floating(op, x, weight, bias);
-  check_positive(op, "stride", stride);
-  check_positive(op, "dilation", dilation);
-  if (groups < 1) throw Error(fmt::format("{}: groups must be positive, got {}", op, groups));
+  check_conv_arguments(op, "[C, OC/groups, KH, KW]", x, weight, bias, stride, dilation, groups);
   if (padding[0] < 0 || padding[1] < 0)
     throw Error(fmt::format("{}: padding must be non-negative, got {}", op, pair_str(padding)));
   for (int d = 0; d < 2; ++d)
