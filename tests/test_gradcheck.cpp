@@ -244,6 +244,17 @@ TEST_CASE("gradcheck: shape ops") {
   check("cat", [](const Inputs& x) { return xg::cat({x[0], x[1], x[0]}, 1); }, {rnd({2, 3}), rnd({2, 1})});
   check("stack", [](const Inputs& x) { return xg::stack({x[0], x[1]}, 1); }, {rnd({2, 3}), rnd({2, 3})});
   check("narrow", [](const Inputs& x) { return xg::narrow(x[0], 1, 1, 2); }, {rnd({3, 4})});
+  check("select and t[i]", [](const Inputs& x) { return xg::select(x[0], 1, -1) * x[0][2]; }, {rnd({3, 3})});
+  check("slice with a step", [](const Inputs& x) { return xg::slice(x[0], 1, -4, std::nullopt, 2); }, {rnd({2, 5})});
+  check("unfold, overlapping windows", [](const Inputs& x) { return x[0].unfold(0, 3, 1) * 2.0; }, {rnd({5})});
+  check("as_strided, overlapping", [](const Inputs& x) { return x[0].as_strided({3, 2}, {1, 1}, 1); }, {rnd({5})});
+  // Views of views, transposed and narrowed, feeding ops that read dense memory.
+  check("ops on strided views",
+        [](const Inputs& x) {
+          const auto v = x[0].t().narrow(0, 1, 2);  // [2, 3], strides [1, 4]
+          return xg::matmul(v, x[1].t()) + xg::exp(v).sum({1}, true) + xg::softmax(v, 0);
+        },
+        {rnd({3, 4}), rnd({3, 3})});
 }
 
 TEST_CASE("gradcheck: indexing") {

@@ -7,6 +7,7 @@
 #include "xgrad/detail/core_ops.hpp"
 #include "xgrad/detail/node.hpp"
 #include "xgrad/detail/parallel.hpp"
+#include "xgrad/detail/strided_copy.hpp"
 #include "xgrad/detail/sum_kernels.hpp"
 
 namespace xgrad {
@@ -46,12 +47,13 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
   if (!is_expandable_to(shape, t.shape()))
     throw Error(fmt::format("sum_to: a tensor of shape {} cannot be summed to shape {}", shape_str(t.shape()),
                             shape_str(shape)));
-  Tensor out = make_tensor(shape, t.dtype(), "expand");
+  Tensor out = make_tensor(shape, t.dtype(), "sum_to");
+  const Tensor values = dense(t);
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     using Acc = std::conditional_t<std::is_same_v<T, bool>, std::int64_t, T>;
-    const T* in = t.data_ptr<T>();
-    T* dst = out.data_ptr<T>();
+    const T* in = contiguous_data<T>(values);
+    T* dst = contiguous_data<T>(out);
     if constexpr (!std::is_same_v<T, bool>) {
       if (out.numel() == 1) {
         dst[0] = detail::sum_contiguous(in, t.numel());
@@ -119,26 +121,21 @@ Tensor expand(const Tensor& t, const Shape& requested) {
   if (!is_expandable_to(t.shape(), shape))
     throw Error(fmt::format("expand: a tensor of shape {} cannot be expanded to shape {}", shape_str(t.shape()),
                             shape_str(shape)));
-  Tensor out = make_tensor(shape, t.dtype(), "expand");
-  dispatch(t.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* in = t.data_ptr<T>();
-    T* dst = out.data_ptr<T>();
-    const auto s_out = detail::broadcast_strides(shape, shape);
-    const auto s_in = detail::broadcast_strides(t.shape(), shape);
-    const std::int64_t rows = detail::row_count(shape), row_length = shape.empty() ? 1 : shape.back();
-    const auto copy_row = [&](std::int64_t o, std::int64_t, std::int64_t, std::int64_t i, std::int64_t i_step,
-                              std::int64_t n) {
-      if (i_step == 0)
-        std::fill_n(dst + o, n, in[i]);
-      else
-        std::copy_n(in + i, n, dst + o);
-    };
-    parallel_for(0, rows, std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(row_length, 1)),
-                 [&](std::int64_t first, std::int64_t last) {
-                   detail::for_each_row_range(shape, s_out, s_in, first, last, copy_row);
-                 });
-  });
+  std::int64_t count = 1;
+  if (std::find(shape.begin(), shape.end(), 0) == shape.end())
+    for (auto d : shape)
+      if (__builtin_mul_overflow(count, d, &count))
+        throw Error(fmt::format("expand: shape {} has more elements than an int64 can count (expanding a tensor of "
+                                "shape {})",
+                                shape_str(shape), shape_str(t.shape())));
+  // A view: the broadcast dimensions get stride 0, the new leading ones too.
+  const TensorImpl& src = *t.impl();
+  Strides strides(shape.size(), 0);
+  for (std::size_t i = 0; i < src.shape.size(); ++i) {
+    const std::size_t o = i + (shape.size() - src.shape.size());
+    strides[o] = src.shape[i] == 1 && shape[o] != 1 ? 0 : src.strides[i];
+  }
+  Tensor out = make_view_of(t, shape, strides, src.storage_offset);
   if (should_record({&t}))
     record("ExpandBackward", out, {&t}, [in_shape = t.shape()](const Tensor& g) { return Grads{sum_to(g, in_shape)}; });
   return out;
@@ -151,10 +148,10 @@ Tensor plain_convert(const Tensor& t, Dtype target) {
   Tensor out = make_tensor(t.shape(), target);
   dispatch(t.dtype(), [&](auto from_tag) {
     using From = decltype(from_tag);
-    const From* in = t.data_ptr<From>();
+    const From* in = contiguous_data<From>(t);
     dispatch(target, [&](auto to_tag) {
       using To = decltype(to_tag);
-      To* dst = out.data_ptr<To>();
+      To* dst = contiguous_data<To>(out);
       for (std::int64_t i = 0, n_ = t.numel(); i < n_; ++i) dst[i] = static_cast<To>(in[i]);
     });
   });
@@ -165,12 +162,12 @@ Tensor plain_convert(const Tensor& t, Dtype target) {
 Tensor bfloat16_convert(const Tensor& t, Dtype target) {
   if (t.dtype() == kBFloat16) {
     Tensor wide = make_tensor(t.shape(), kFloat32);
-    detail::bfloat16_to_float(t.data_ptr<BFloat16>(), wide.data_ptr<float>(), t.numel());
+    detail::bfloat16_to_float(contiguous_data<BFloat16>(t), contiguous_data<float>(wide), t.numel());
     return target == kFloat32 ? wide : plain_convert(wide, target);
   }
   const Tensor wide = t.dtype() == kFloat32 ? t : plain_convert(t, kFloat32);
   Tensor out = make_tensor(t.shape(), kBFloat16);
-  detail::float_to_bfloat16(wide.data_ptr<float>(), out.data_ptr<BFloat16>(), t.numel());
+  detail::float_to_bfloat16(contiguous_data<float>(wide), contiguous_data<BFloat16>(out), t.numel());
   return out;
 }
 
@@ -178,28 +175,45 @@ Tensor bfloat16_convert(const Tensor& t, Dtype target) {
 
 Tensor Tensor::to(Dtype target) const {
   if (dtype() == target) return *this;
-  Tensor out = dtype() == kBFloat16 || target == kBFloat16 ? bfloat16_convert(*this, target)
-                                                           : plain_convert(*this, target);
+  const Tensor values = dense(*this);
+  Tensor out = dtype() == kBFloat16 || target == kBFloat16 ? bfloat16_convert(values, target)
+                                                           : plain_convert(values, target);
   if (xgrad::is_floating_point(target) && should_record({this}))
     record("ToCopyBackward", out, {this}, [from = dtype()](const Tensor& g) { return Grads{g.to(from)}; });
   return out;
 }
 
+Tensor dense_copy(const Tensor& t) {
+  const TensorImpl& src = *t.impl();
+  Tensor out = make_tensor(src.shape, src.dtype, "clone");
+  detail::copy_strided(element_size(src.dtype), src.shape, src.first_element(),
+                       src.strides, out.impl()->storage->data, out.impl()->strides);
+  return out;
+}
+
+Tensor dense(const Tensor& t) { return t.impl()->contiguous ? t : dense_copy(t); }
+
 Tensor Tensor::clone() const {
-  Tensor out = make_tensor(shape(), dtype());
-  std::memcpy(out.impl()->storage->data, impl()->storage->data, static_cast<std::size_t>(numel()) * element_size(dtype()));
+  if (!defined()) throw Error("clone: the tensor is undefined");
+  Tensor out = dense_copy(*this);
   if (should_record({this})) record("CloneBackward", out, {this}, [](const Tensor& g) { return Grads{g}; });
   return out;
+}
+
+Tensor Tensor::contiguous() const {
+  if (!defined()) throw Error("contiguous: the tensor is undefined");
+  return impl()->contiguous ? *this : clone();
 }
 
 namespace detail {
 Tensor add_same_shape(const Tensor& a, const Tensor& b) {
   Tensor out = make_tensor(a.shape(), a.dtype());
+  const Tensor da = dense(a), db = dense(b);
   dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* x = a.data_ptr<T>();
-    const T* y = b.data_ptr<T>();
-    T* dst = out.data_ptr<T>();
+    const T* x = contiguous_data<T>(da);
+    const T* y = contiguous_data<T>(db);
+    T* dst = contiguous_data<T>(out);
     for (std::int64_t i = 0, n_ = a.numel(); i < n_; ++i) dst[i] = static_cast<T>(x[i] + y[i]);
   });
   if (should_record({&a, &b})) record("AddBackward", out, {&a, &b}, [](const Tensor& g) { return Grads{g, g}; });

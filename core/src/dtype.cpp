@@ -5,17 +5,6 @@
 
 namespace xgrad {
 
-std::size_t element_size(Dtype dtype) {
-  switch (dtype) {
-    case Dtype::Bool: return 1;
-    case Dtype::Int64: return 8;
-    case Dtype::BFloat16: return 2;
-    case Dtype::Float32: return 4;
-    case Dtype::Float64: return 8;
-  }
-  return 0;
-}
-
 const char* dtype_name(Dtype dtype) {
   switch (dtype) {
     case Dtype::Bool: return "bool";

@@ -28,7 +28,7 @@ using StateMap = std::unordered_map<Node*, NodeState>;
 bool has_nan(const Tensor& t) {
   if (!t.is_floating_point()) return false;
   return dispatch(t.dtype(), [&](auto tag) {
-    const auto* p = t.data_ptr<decltype(tag)>();
+    const auto* p = contiguous_data<decltype(tag)>(dense(t));
     for (std::int64_t i = 0, n_ = t.numel(); i < n_; ++i)
       if (std::isnan(static_cast<double>(p[i]))) return true;
     return false;

@@ -31,7 +31,7 @@ Tensor filled(const char* op, const Shape& shape, Dtype dtype, bool requires_gra
   Tensor out = make_tensor(shape, dtype, op);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    T* p = out.data_ptr<T>();
+    T* p = contiguous_data<T>(out);
     for (std::int64_t i = 0, n_ = out.numel(); i < n_; ++i) p[i] = element<T>(op, fill(i));
   });
   if (requires_grad) out.requires_grad_(true);
@@ -64,7 +64,7 @@ Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape, Dtype
   Tensor out = make_tensor(shape, dtype, "tensor");
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    std::transform(values.begin(), values.end(), out.data_ptr<T>(), [](std::int64_t v) { return static_cast<T>(v); });
+    std::transform(values.begin(), values.end(), contiguous_data<T>(out), [](std::int64_t v) { return static_cast<T>(v); });
   });
   return out;
 }
@@ -81,7 +81,7 @@ Tensor full_named(const char* op, const Shape& shape, double value, Dtype dtype,
   Tensor out = make_tensor(shape, dtype, op);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    std::fill_n(out.data_ptr<T>(), out.numel(), element<T>(op, value));
+    std::fill_n(contiguous_data<T>(out), out.numel(), element<T>(op, value));
   });
   if (requires_grad) out.requires_grad_(true);
   return out;

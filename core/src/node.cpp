@@ -49,9 +49,14 @@ void release_node(std::shared_ptr<Node>&& node) {
 
 void accumulate_into(Tensor& stored, Tensor incoming) {
   if (!stored.defined()) {
-    const bool exclusively_ours =
-        incoming.impl_ptr().use_count() == 1 && incoming.impl()->storage.use_count() == 1;
-    stored = (GradModeFast::enabled() || exclusively_ours) ? std::move(incoming) : incoming.clone();
+    // A stored gradient is dense (an expanded or transposed view would make the optimizers' in-place
+    // updates fail or go strided) and, outside create_graph, not shared with anything else.
+    const bool exclusively_ours = incoming.impl_ptr().use_count() == 1 &&
+                                  incoming.impl()->storage.use_count() == 1 && incoming.is_contiguous();
+    if (GradModeFast::enabled())
+      stored = incoming.contiguous();
+    else
+      stored = exclusively_ours ? std::move(incoming) : incoming.clone();
   } else if (GradModeFast::enabled()) {
     stored = detail::add_same_shape(stored, incoming);
   } else {

@@ -23,7 +23,21 @@ Storage::~Storage() {
 }
 
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, Shape shape_, Dtype dtype_)
-    : storage(std::move(storage_)), shape(std::move(shape_)), numel(shape_numel(shape)), dtype(dtype_) {}
+    : storage(std::move(storage_)),
+      shape(std::move(shape_)),
+      strides(contiguous_strides(shape)),
+      numel(shape_numel(shape)),
+      dtype(dtype_) {}
+
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, Shape shape_, Strides strides_, std::int64_t offset,
+                       Dtype dtype_)
+    : storage(std::move(storage_)),
+      shape(std::move(shape_)),
+      strides(std::move(strides_)),
+      storage_offset(offset),
+      numel(shape_numel(shape)),
+      dtype(dtype_),
+      contiguous(is_contiguous_layout(shape, strides)) {}
 
 TensorImpl::~TensorImpl() {
   if (grad_fn) release_node(std::move(grad_fn));
@@ -56,6 +70,50 @@ Tensor make_tensor(const Shape& shape, Dtype dtype, const char* op) {
 
 Tensor make_view(const std::shared_ptr<Storage>& storage, const Shape& shape, Dtype dtype) {
   return Tensor(std::make_shared<TensorImpl>(storage, shape, dtype));
+}
+
+Tensor make_strided(const Tensor& t, const Shape& shape, const Strides& strides, std::int64_t offset) {
+  const TensorImpl& src = *t.impl();
+  return Tensor(std::make_shared<TensorImpl>(src.storage, shape, strides, offset, src.dtype));
+}
+
+Tensor make_view_of(const Tensor& t, const Shape& shape, const Strides& strides, std::int64_t offset) {
+  Tensor out = make_strided(t, shape, strides, offset);
+  const TensorImpl& src = *t.impl();
+  out.impl()->view_base = src.view_base ? src.view_base : t.impl_ptr();
+  return out;
+}
+
+namespace {
+[[noreturn]] void throw_not_contiguous(const TensorImpl& impl) {
+  throw Error(fmt::format(
+      "internal error: a strided view (shape {}, strides {}) reached a kernel that reads dense memory; the op "
+      "must call contiguous() on its inputs",
+      shape_str(impl.shape), shape_str(impl.strides)));
+}
+}  // namespace
+
+template <class T>
+T* contiguous_data(const Tensor& t) {
+  const TensorImpl* impl = t.impl();
+  if (!impl) throw Error("contiguous_data: the tensor is undefined");
+  if (!impl->contiguous) throw_not_contiguous(*impl);
+  if (impl->dtype != dtype_of<T>())
+    throw Error(fmt::format("internal error: a {} tensor of shape {} read as {}", dtype_name(impl->dtype),
+                            shape_str(impl->shape), dtype_name(dtype_of<T>())));
+  return impl->data<T>();
+}
+template float* contiguous_data<float>(const Tensor&);
+template double* contiguous_data<double>(const Tensor&);
+template std::int64_t* contiguous_data<std::int64_t>(const Tensor&);
+template bool* contiguous_data<bool>(const Tensor&);
+template BFloat16* contiguous_data<BFloat16>(const Tensor&);
+
+unsigned char* contiguous_bytes(const Tensor& t) {
+  const TensorImpl* impl = t.impl();
+  if (!impl) throw Error("contiguous_bytes: the tensor is undefined");
+  if (!impl->contiguous) throw_not_contiguous(*impl);
+  return static_cast<unsigned char*>(impl->first_element());
 }
 
 }  // namespace xgrad

@@ -22,16 +22,15 @@ TensorImpl& checked(const Tensor& t, const char* what) {
   return *t.impl();
 }
 
-template <class T> constexpr Dtype dtype_of();
-template <> constexpr Dtype dtype_of<float>() { return kFloat32; }
-template <> constexpr Dtype dtype_of<double>() { return kFloat64; }
-template <> constexpr Dtype dtype_of<std::int64_t>() { return kInt64; }
-template <> constexpr Dtype dtype_of<bool>() { return kBool; }
-template <> constexpr Dtype dtype_of<BFloat16>() { return kBFloat16; }
-
 // In-place ops do not record history; refuse them where they would corrupt a gradient.
 void check_inplace(const Tensor& t, const char* op) {
-  checked(t, op);
+  const TensorImpl& impl = checked(t, op);
+  // An expanded view has elements that share memory: a write to one would change the others.
+  for (std::size_t d = 0; d < impl.shape.size(); ++d)
+    if (impl.strides[d] == 0 && impl.shape[d] > 1)
+      throw Error(fmt::format("{}: unsupported operation: more than one element of the written-to tensor (shape {}, "
+                              "strides {}) refers to a single memory location; clone() the tensor first",
+                              op, shape_str(impl.shape), shape_str(impl.strides)));
   if (GradMode::is_enabled() && t.requires_grad())
     throw Error(fmt::format(
         "{}: a tensor that requires grad (shape {}) cannot be changed in place while grad mode is on; "
@@ -78,16 +77,21 @@ void inplace_binary(Tensor& self, const Tensor& other_in, const char* op, Combin
   {
     NoGradGuard no_grad;
     other = other_in.dtype() == self.dtype() ? other_in : other_in.to(self.dtype());
+    // A source in the destination's own memory is read from a copy, so no element is read after
+    // it was written (x.copy_(x.t())).
+    if (other.is_alias_of(self) && !other.is_same(self)) other = other.clone();
   }
+  other = dense(other);
+  const TensorImpl& dst = *self.impl();
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    T* out = self.data_ptr<T>();
-    const T* in = other.data_ptr<T>();
-    const auto so = detail::broadcast_strides(shape, shape);
+    T* out = dst.data<T>();
+    const T* in = contiguous_data<T>(other);
+    const auto so = dst.strides;
     const auto si = detail::broadcast_strides(other.shape(), shape);
-    detail::for_each_row(shape, so, si, [&](std::int64_t o, std::int64_t, std::int64_t, std::int64_t b,
+    detail::for_each_row(shape, so, si, [&](std::int64_t, std::int64_t o, std::int64_t o_step, std::int64_t b,
                                             std::int64_t b_step, std::int64_t n) {
-      for (std::int64_t j = 0; j < n; ++j) out[o + j] = combine(out[o + j], in[b + j * b_step]);
+      for (std::int64_t j = 0; j < n; ++j) out[o + j * o_step] = combine(out[o + j * o_step], in[b + j * b_step]);
     });
   });
   ++self.impl()->storage->version;
@@ -102,6 +106,14 @@ std::int64_t Tensor::numel() const { return checked(*this, "numel").numel; }
 Dtype Tensor::dtype() const { return checked(*this, "dtype").dtype; }
 bool Tensor::is_floating_point() const { return xgrad::is_floating_point(dtype()); }
 std::uint32_t Tensor::version() const { return checked(*this, "version").storage->version; }
+SizeList Tensor::strides() const { return checked(*this, "strides").strides; }
+std::int64_t Tensor::stride(std::int64_t d) const { return strides()[wrap_dim("stride", d, dim())]; }
+std::int64_t Tensor::storage_offset() const { return checked(*this, "storage_offset").storage_offset; }
+bool Tensor::is_contiguous() const { return checked(*this, "is_contiguous").contiguous; }
+bool Tensor::is_view() const { return checked(*this, "is_view").view_base != nullptr; }
+bool Tensor::is_alias_of(const Tensor& other) const {
+  return checked(*this, "is_alias_of").storage == checked(other, "is_alias_of").storage;
+}
 
 template <class T>
 T* Tensor::data_ptr() const {
@@ -133,7 +145,9 @@ template int Tensor::item<int>() const;
 template bool Tensor::item<bool>() const;
 
 std::vector<double> Tensor::to_vector() const {
-  const TensorImpl& impl = checked(*this, "to_vector");
+  checked(*this, "to_vector");
+  const Tensor values_tensor = dense(*this);
+  const TensorImpl& impl = *values_tensor.impl();
   std::vector<double> values(static_cast<std::size_t>(impl.numel));
   if (impl.dtype == kBFloat16) {
     for (std::int64_t i = 0; i < impl.numel; ++i) values[i] = static_cast<float>(impl.data<BFloat16>()[i]);
@@ -148,7 +162,7 @@ std::vector<double> Tensor::to_vector() const {
 
 Tensor Tensor::detach() const {
   const TensorImpl& impl = checked(*this, "detach");
-  return make_view(impl.storage, impl.shape, impl.dtype);
+  return make_strided(*this, impl.shape, impl.strides, impl.storage_offset);
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
@@ -185,9 +199,19 @@ Tensor& Tensor::fill_(double value) {
   if (dtype() == kInt64 && !(value >= -0x1p63 && value < 0x1p63))  // the cast would be undefined
     throw Error(fmt::format("fill_: value {} cannot be converted to int64 without overflow (tensor of shape {})", value,
                             shape_str(shape())));
+  const TensorImpl& dst = *impl();
   dispatch(dtype(), [&](auto tag) {
     using T = decltype(tag);
-    std::fill_n(data_ptr<T>(), numel(), static_cast<T>(value));
+    T* out = dst.data<T>();
+    if (dst.contiguous) {
+      std::fill_n(out, dst.numel, static_cast<T>(value));
+      return;
+    }
+    detail::for_each_row(dst.shape, dst.strides, dst.strides,
+                         [&](std::int64_t, std::int64_t o, std::int64_t step, std::int64_t, std::int64_t,
+                             std::int64_t n) {
+                           for (std::int64_t j = 0; j < n; ++j) out[o + j * step] = static_cast<T>(value);
+                         });
   });
   ++impl()->storage->version;
   return *this;

@@ -87,7 +87,10 @@ TensorDataset::TensorDataset(Tensor data, Tensor targets) : data_(std::move(data
   if (!data_.defined()) throw Error("TensorDataset: the data tensor is undefined");
   if (data_.dim() == 0) throw Error("TensorDataset: the data tensor is 0-d; its first dimension must index samples");
   size_ = data_.size(0);
+  // Rows are copied as raw bytes: a strided view (a narrowed or transposed tensor) is kept dense.
+  data_ = data_.contiguous();
   if (targets_.defined()) {
+    targets_ = targets_.contiguous();
     if (targets_.dim() == 0)
       throw Error("TensorDataset: the targets tensor is 0-d; its first dimension must index samples");
     if (targets_.size(0) != size_)

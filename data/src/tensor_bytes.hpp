@@ -2,12 +2,17 @@
 #pragma once
 #include <cstddef>
 
+#include <fmt/format.h>
+
 #include "xgrad/error.hpp"
 #include "xgrad/tensor.hpp"
 
 namespace xgrad::data::detail {
 
 inline std::byte* tensor_bytes(const Tensor& t) {
+  if (!t.is_contiguous())
+    throw Error(fmt::format("tensor_bytes: a strided view of shape {} has no dense bytes; call contiguous() first",
+                            shape_str(t.shape())));
   switch (t.dtype()) {
     case kFloat32: return reinterpret_cast<std::byte*>(t.data_ptr<float>());
     case kFloat64: return reinterpret_cast<std::byte*>(t.data_ptr<double>());

@@ -9,13 +9,17 @@
 namespace xgrad::nn::detail {
 
 template <class F, class... Inputs>
-Tensor map_elementwise(const Tensor& first, F f, const Inputs&... rest) {
+Tensor map_elementwise(const Tensor& first_in, F f, const Inputs&... rest_in) {
+  // The loop reads dense buffers: strided views are copied first.
+  const Tensor first = dense(first_in);
+  const auto rest = std::make_tuple(dense(rest_in)...);
   Tensor out = make_tensor(first.shape(), first.dtype());
   dispatch(first.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const T* a = first.data_ptr<T>();
-      const auto pointers = std::make_tuple(rest.template data_ptr<T>()...);
+      const auto pointers =
+          std::apply([](const auto&... r) { return std::make_tuple(r.template data_ptr<T>()...); }, rest);
       T* o = out.data_ptr<T>();
       for (std::int64_t i = 0, n_ = out.numel(); i < n_; ++i)
         o[i] = std::apply([&](const auto*... others) { return static_cast<T>(f(a[i], others[i]...)); }, pointers);

@@ -107,7 +107,8 @@ Tensor bce_logits_elementwise(const Tensor& x, const Tensor& t, const Tensor& p)
   return out;
 }
 
-void check_probabilities(const Tensor& x) {
+void check_probabilities(const Tensor& x_in) {
+  const Tensor x = x_in.contiguous();
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {

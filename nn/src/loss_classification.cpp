@@ -115,7 +115,8 @@ void for_each_row_coefficients(const CrossEntropySaved& s, std::int64_t rows, st
   }
 }
 
-Tensor cross_entropy_backward(const Tensor& g, const CrossEntropySaved& s) {
+Tensor cross_entropy_backward(const Tensor& g_in, const CrossEntropySaved& s) {
+  const Tensor g = dense(g_in);  // the gradient of a mean arrives as an expanded view
   const std::int64_t rows = s.probs.size(0), classes = s.probs.size(1);
   Tensor a = make_tensor({rows}, g.dtype());
   Tensor b = make_tensor({rows, classes}, g.dtype());
@@ -239,6 +240,9 @@ Tensor mean_over_weight(const Tensor& losses, double total_weight) {
 namespace functional {
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& options) {
+  // The row kernels read dense buffers; a strided view goes through a recorded copy.
+  if (input.defined() && target.defined() && !(input.is_contiguous() && target.is_contiguous()))
+    return cross_entropy(input.contiguous(), target.contiguous(), options);
   const char* loss = "cross_entropy";
   detail::check_reduction(loss, options.reduction);
   check_input(loss, input, target);
@@ -268,6 +272,9 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options) {
+  // The row kernels read dense buffers; a strided view goes through a recorded copy.
+  if (input.defined() && target.defined() && !(input.is_contiguous() && target.is_contiguous()))
+    return nll_loss(input.contiguous(), target.contiguous(), options);
   const char* loss = "nll_loss";
   detail::check_reduction(loss, options.reduction);
   check_input(loss, input, target);

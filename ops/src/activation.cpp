@@ -147,17 +147,17 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   Tensor c, x, y;
   {
     NoGradGuard no_grad;
-    c = expand(condition, shape);
-    x = expand(kernels::cast_raw(a, dtype), shape);
-    y = expand(kernels::cast_raw(b, dtype), shape);
+    c = dense(expand(condition, shape));
+    x = dense(expand(kernels::cast_raw(a, dtype), shape));
+    y = dense(expand(kernels::cast_raw(b, dtype), shape));
   }
   Tensor out = make_tensor(shape, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    const bool* cp = c.data_ptr<bool>();
-    const T* xp = x.data_ptr<T>();
-    const T* yp = y.data_ptr<T>();
-    T* o = out.data_ptr<T>();
+    const bool* cp = contiguous_data<bool>(c);
+    const T* xp = contiguous_data<T>(x);
+    const T* yp = contiguous_data<T>(y);
+    T* o = contiguous_data<T>(out);
     for (std::int64_t i = 0, n_ = out.numel(); i < n_; ++i) o[i] = cp[i] ? xp[i] : yp[i];
   });
   if (should_record({&a, &b}))

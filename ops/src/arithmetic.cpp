@@ -49,12 +49,12 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor neg(const Tensor& a) {
-  Tensor out = a.dtype() == kBool ? a.to(kInt64) : a;
+  Tensor out = a.dtype() == kBool ? a.to(kInt64) : dense(a);
   out = dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor r = make_tensor(out.shape(), out.dtype());
-    const T* x = out.template data_ptr<T>();
-    T* y = r.template data_ptr<T>();
+    const T* x = contiguous_data<T>(out);
+    T* y = contiguous_data<T>(r);
     for (std::int64_t i = 0, n_ = r.numel(); i < n_; ++i) y[i] = static_cast<T>(-x[i]);
     return r;
   });

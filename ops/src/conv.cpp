@@ -13,9 +13,8 @@ namespace xgrad {
 
 namespace conv_detail {
 
-namespace {
-Tensor dense(const Tensor& t) { return t.detach().contiguous(); }
-}  // namespace
+// The raw kernels read dense buffers: xgrad::dense gives them one, without history.
+using xgrad::dense;
 
 Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
   Tensor y = raw::conv(dense(x), dense(weight), bias.defined() ? dense(bias) : Tensor(), g);

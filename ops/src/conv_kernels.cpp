@@ -140,7 +140,7 @@ class ColBuffer {
     const std::size_t bytes = static_cast<std::size_t>(count) * sizeof(T);
     if (bytes > kKeepUpTo) {
       fallback_ = make_tensor({count}, dtype, "conv2d");
-      return fallback_.data_ptr<T>();
+      return contiguous_data<T>(fallback_);
     }
     Scratch& s = scratch();
     if (bytes > s.size) {
@@ -184,17 +184,17 @@ Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const Con
     const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();
     ColBuffer buffer;
     T* col = buffer.get<T>(g.groups * K * P, x.dtype());
-    im2col(x.data_ptr<T>(), g, col);
+    im2col(contiguous_data<T>(x), g, col);
     Tensor ycm = make_tensor({g.oc, P}, x.dtype(), "conv2d");
     kernels::GemmArgs a;
     a.m = opg, a.n = P, a.k = K;
-    a.a = weight.data_ptr<T>(), a.lda = K;
+    a.a = contiguous_data<T>(weight), a.lda = K;
     a.b = col, a.ldb = P;
-    a.c = ycm.data_ptr<T>(), a.ldc = P;
+    a.c = contiguous_data<T>(ycm), a.ldc = P;
     kernels::gemm(x.dtype(), a, g.groups, opg * K, K * P, opg * P);
     Tensor y = make_tensor(g.output_shape(), x.dtype(), "conv2d");
-    from_channel_major(ycm.data_ptr<T>(), g.n, g.oc, g.oh * g.ow, bias.defined() ? bias.data_ptr<T>() : nullptr,
-                       y.data_ptr<T>());
+    from_channel_major(contiguous_data<T>(ycm), g.n, g.oc, g.oh * g.ow, bias.defined() ? contiguous_data<T>(bias) : nullptr,
+                       contiguous_data<T>(y));
     return y;
   });
 }
@@ -204,17 +204,17 @@ Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvG
     using T = decltype(tag);
     const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();
     Tensor gcm = make_tensor({g.oc, P}, grad_out.dtype(), "conv2d backward");
-    to_channel_major(grad_out.data_ptr<T>(), g.n, g.oc, g.oh * g.ow, gcm.data_ptr<T>());
+    to_channel_major(contiguous_data<T>(grad_out), g.n, g.oc, g.oh * g.ow, contiguous_data<T>(gcm));
     ColBuffer buffer;
     T* col = buffer.get<T>(g.groups * K * P, grad_out.dtype());
     kernels::GemmArgs a;  // col_g = W_gᵀ · grad_g
     a.ta = true, a.m = K, a.n = P, a.k = opg;
-    a.a = weight.data_ptr<T>(), a.lda = K;
-    a.b = gcm.data_ptr<T>(), a.ldb = P;
+    a.a = contiguous_data<T>(weight), a.lda = K;
+    a.b = contiguous_data<T>(gcm), a.ldb = P;
     a.c = col, a.ldc = P;
     kernels::gemm(grad_out.dtype(), a, g.groups, opg * K, opg * P, K * P);
     Tensor gx = make_tensor(g.input_shape(), grad_out.dtype(), "conv2d backward");
-    col2im(col, g, gx.data_ptr<T>());
+    col2im(col, g, contiguous_data<T>(gx));
     return gx;
   });
 }
@@ -225,15 +225,15 @@ Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeome
     const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();
     ColBuffer buffer;
     T* col = buffer.get<T>(g.groups * K * P, x.dtype());
-    im2col(x.data_ptr<T>(), g, col);
+    im2col(contiguous_data<T>(x), g, col);
     Tensor gcm = make_tensor({g.oc, P}, x.dtype(), "conv2d backward");
-    to_channel_major(grad_out.data_ptr<T>(), g.n, g.oc, g.oh * g.ow, gcm.data_ptr<T>());
+    to_channel_major(contiguous_data<T>(grad_out), g.n, g.oc, g.oh * g.ow, contiguous_data<T>(gcm));
     Tensor gw = make_tensor(g.weight_shape(), x.dtype(), "conv2d backward");
     kernels::GemmArgs a;  // gw_g = grad_g · col_gᵀ, one product over the whole batch
     a.tb = true, a.m = opg, a.n = K, a.k = P;
-    a.a = gcm.data_ptr<T>(), a.lda = P;
+    a.a = contiguous_data<T>(gcm), a.lda = P;
     a.b = col, a.ldb = P;
-    a.c = gw.data_ptr<T>(), a.ldc = K;
+    a.c = contiguous_data<T>(gw), a.ldc = K;
     kernels::gemm(x.dtype(), a, g.groups, opg * P, K * P, opg * K);
     return gw;
   });

@@ -30,7 +30,8 @@ void for_each_indexed(const char* op, const Tensor& index, const Shape& target, 
   const auto nd = static_cast<std::int64_t>(ishape.size());
   const auto strides = detail::broadcast_strides(target, target);
   std::vector<std::int64_t> coord(nd, 0);
-  const std::int64_t* idx = index.data_ptr<std::int64_t>();
+  const Tensor index_values = dense(index);
+  const std::int64_t* idx = contiguous_data<std::int64_t>(index_values);
   for (std::int64_t i = 0, n_ = index.numel(); i < n_; ++i) {
     std::int64_t offset = 0;
     for (std::int64_t k = 0; k < nd; ++k)
@@ -65,10 +66,11 @@ Tensor index_select(const Tensor& t, std::int64_t dim, const Tensor& index) {
   out_shape[d] = count;
   if (t.dim() == 0) out_shape = index.dim() == 0 ? Shape{} : Shape{count};
   Tensor out = make_tensor(out_shape, t.dtype());
-  const std::int64_t* idx = index.data_ptr<std::int64_t>();
+  const Tensor index_values = dense(index), values = dense(t);
+  const std::int64_t* idx = contiguous_data<std::int64_t>(index_values);
   const std::size_t elem = element_size(t.dtype());
-  const auto* in = static_cast<const unsigned char*>(t.impl()->storage->data);
-  auto* dst = static_cast<unsigned char*>(out.impl()->storage->data);
+  const auto* in = static_cast<const unsigned char*>(contiguous_bytes(values));
+  auto* dst = static_cast<unsigned char*>(contiguous_bytes(out));
   for (std::int64_t j = 0; j < count; ++j) checked_position("index_select", idx[j], s.size, d);
   for (std::int64_t o = 0; o < s.outer; ++o)
     for (std::int64_t j = 0; j < count; ++j)
@@ -94,12 +96,13 @@ Tensor index_add(const Tensor& self, std::int64_t dim, const Tensor& index, cons
   const Tensor src = kernels::cast_raw(source, self.dtype());
   const kernels::AxisSplit s = kernels::split_at(self.dim() == 0 ? Shape{1} : self.shape(), d);
   const std::int64_t count = index.numel();
-  const std::int64_t* idx = index.data_ptr<std::int64_t>();
+  const Tensor index_values = dense(index);
+  const std::int64_t* idx = contiguous_data<std::int64_t>(index_values);
   for (std::int64_t j = 0; j < count; ++j) checked_position("index_add", idx[j], s.size, d);
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* in = src.data_ptr<T>();
-    T* o = out.data_ptr<T>();
+    const T* in = contiguous_data<T>(src);
+    T* o = contiguous_data<T>(out);
     for (std::int64_t a = 0; a < s.outer; ++a)
       for (std::int64_t j = 0; j < count; ++j)
         for (std::int64_t i = 0; i < s.inner; ++i)
@@ -116,10 +119,11 @@ Tensor gather(const Tensor& t, std::int64_t dim, const Tensor& index) {
   const auto d = wrap_dim("gather", dim, t.dim());
   check_gather_shapes("gather", t, d, index);
   Tensor out = make_tensor(index.shape(), t.dtype());
+  const Tensor values = dense(t);
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* in = t.data_ptr<T>();
-    T* o = out.data_ptr<T>();
+    const T* in = contiguous_data<T>(values);
+    T* o = contiguous_data<T>(out);
     for_each_indexed("gather", index, t.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[i] = in[offset]; });
   });
   if (should_record({&t}))
@@ -140,8 +144,8 @@ Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, co
   const Tensor src = kernels::cast_raw(src_in, self.dtype());
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* in = src.data_ptr<T>();
-    T* o = out.data_ptr<T>();
+    const T* in = contiguous_data<T>(src);
+    T* o = contiguous_data<T>(out);
     for_each_indexed("scatter_add", index, self.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[offset] += in[i]; });
   });
   if (should_record({&self, &src_in}))
@@ -150,14 +154,15 @@ Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, co
   return out;
 }
 
-Tensor one_hot(const Tensor& labels, std::int64_t num_classes, Dtype dtype) {
+Tensor one_hot(const Tensor& labels_in, std::int64_t num_classes, Dtype dtype) {
+  const Tensor labels = dense(labels_in);
   check_index("one_hot", labels);
   if (num_classes == -1) {  // as torch: one more than the largest label
     if (labels.numel() == 0)
       throw Error(fmt::format("one_hot: cannot infer the number of classes (num_classes = -1) from an empty tensor "
                               "of shape {}",
                               shape_str(labels.shape())));
-    const std::int64_t* l = labels.data_ptr<std::int64_t>();
+    const std::int64_t* l = contiguous_data<std::int64_t>(labels);
     const std::int64_t largest = *std::max_element(l, l + labels.numel());
     if (largest < 0 || largest == INT64_MAX)
       throw Error(fmt::format("one_hot: cannot infer the number of classes from the largest label {}", largest));
@@ -168,11 +173,11 @@ Tensor one_hot(const Tensor& labels, std::int64_t num_classes, Dtype dtype) {
   Shape shape = labels.shape();
   shape.push_back(num_classes);
   Tensor out = make_tensor(shape, dtype, "one_hot");  // a huge num_classes fails here, naming one_hot
-  std::memset(out.impl()->storage->data, 0, out.impl()->storage->nbytes);  // all-zero bytes are 0 in every dtype
-  const std::int64_t* l = labels.data_ptr<std::int64_t>();
+  std::memset(contiguous_bytes(out), 0, static_cast<std::size_t>(out.numel()) * element_size(out.dtype()));  // all-zero bytes are 0 in every dtype
+  const std::int64_t* l = contiguous_data<std::int64_t>(labels);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    T* o = out.data_ptr<T>();
+    T* o = contiguous_data<T>(out);
     for (std::int64_t i = 0, n_ = labels.numel(); i < n_; ++i)
       o[i * num_classes + checked_position("one_hot", l[i], num_classes, labels.dim())] = T(1);
   });

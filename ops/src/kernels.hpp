@@ -18,13 +18,13 @@ inline Dtype floating_dtype(Dtype dtype) { return is_floating_point(dtype) ? dty
 template <class F>
 Tensor map_floating(const Tensor& x_in, F f) {
   const Dtype dtype = floating_dtype(x_in.dtype());
-  Tensor x = x_in.dtype() == dtype ? x_in : x_in.detach().to(dtype);
+  const Tensor x = dense(x_in.dtype() == dtype ? x_in : x_in.detach().to(dtype));
   Tensor out = make_tensor(x.shape(), dtype);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      const T* __restrict in = x.data_ptr<T>();
-      T* __restrict dst = out.data_ptr<T>();
+      const T* __restrict in = contiguous_data<T>(x);
+      T* __restrict dst = contiguous_data<T>(out);
       parallel_for(0, x.numel(), detail::kElementwiseGrain, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t i = begin; i < end; ++i) dst[i] = f(in[i]);
       });
@@ -36,10 +36,10 @@ Tensor map_floating(const Tensor& x_in, F f) {
 // out[i] = f(x[i]) over an int64 tensor, result int64 (ops that keep integers integral, as torch's abs).
 template <class F>
 Tensor map_int64(const Tensor& x_in, F f) {
-  const Tensor x = x_in.contiguous();
+  const Tensor x = dense(x_in);
   Tensor out = make_tensor(x.shape(), kInt64);
-  const std::int64_t* in = x.data_ptr<std::int64_t>();
-  std::int64_t* dst = out.data_ptr<std::int64_t>();
+  const std::int64_t* in = contiguous_data<std::int64_t>(x);
+  std::int64_t* dst = contiguous_data<std::int64_t>(out);
   for (std::int64_t i = 0, n = x.numel(); i < n; ++i) dst[i] = f(in[i]);
   return out;
 }
@@ -56,13 +56,13 @@ inline bool is_trailing_block(const Shape& inner, const Shape& outer) {
   return true;
 }
 
-// out = f(a, b) broadcast, both operands converted to `dtype`, result of dtype `out_dtype`.
+// out = f(a, b) broadcast, both operands dense and of dtype T, result of dtype `out_dtype`.
 template <class T, class Out, class F>
 void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   // restrict: the output is always a fresh buffer, so the row loops vectorize without alias checks
-  const T* __restrict x = a.data_ptr<T>();
-  const T* __restrict y = b.data_ptr<T>();
-  Out* __restrict dst = out.data_ptr<Out>();
+  const T* __restrict x = contiguous_data<T>(a);
+  const T* __restrict y = contiguous_data<T>(b);
+  Out* __restrict dst = contiguous_data<Out>(out);
   const std::int64_t n = out.numel();
   constexpr std::int64_t grain = detail::kElementwiseGrain;
   if (a.numel() == n && b.numel() == n) {  // same shape: one flat loop
@@ -114,8 +114,8 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
                });
 }
 
-// Converts without recording (the op that calls this records its own backward).
-inline Tensor cast_raw(const Tensor& t, Dtype dtype) { return t.dtype() == dtype ? t : t.detach().to(dtype); }
+// Converts without recording (the op that calls this records its own backward); the result is dense.
+inline Tensor cast_raw(const Tensor& t, Dtype dtype) { return t.dtype() == dtype ? dense(t) : t.detach().to(dtype); }
 
 // torch's result_type of two tensors. Categories bool < integer < floating; a 0-d tensor raises a
 // dimensioned tensor's dtype only when its category is higher: float32[3] * float64[] is float32,

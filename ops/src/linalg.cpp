@@ -70,9 +70,9 @@ Tensor int64_product(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, b
                      std::int64_t n, std::int64_t k, std::int64_t m) {
   const Tensor a = a_in.contiguous(), b = b_in.contiguous();
   Tensor out = make_tensor(batched ? Shape{batch, n, m} : Shape{n, m}, kInt64);
-  const std::int64_t* pa = a.data_ptr<std::int64_t>();
-  const std::int64_t* pb = b.data_ptr<std::int64_t>();
-  std::int64_t* po = out.data_ptr<std::int64_t>();
+  const std::int64_t* pa = contiguous_data<std::int64_t>(a);
+  const std::int64_t* pb = contiguous_data<std::int64_t>(b);
+  std::int64_t* po = contiguous_data<std::int64_t>(out);
   for (std::int64_t s = 0; s < batch; ++s) {
     const std::int64_t* x = pa + s * n * k;
     const std::int64_t* y = pb + s * k * m;
@@ -110,9 +110,9 @@ Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, b
   Tensor out = gemm_output(batched ? Shape{batch, n, m} : Shape{n, m}, p);
   kernels::GemmArgs g;
   g.ta = ta, g.tb = tb, g.m = n, g.n = m, g.k = ka;
-  g.a = a.impl()->storage->data, g.lda = ta ? n : ka;
-  g.b = b.impl()->storage->data, g.ldb = tb ? ka : m;
-  g.c = out.impl()->storage->data, g.ldc = m;
+  g.a = contiguous_bytes(a), g.lda = ta ? n : ka;
+  g.b = contiguous_bytes(b), g.ldb = tb ? ka : m;
+  g.c = contiguous_bytes(out), g.ldc = m;
   kernels::gemm(p.input, g, batch, n * ka, ka * m, n * m);
   return finish_output(std::move(out), p);
 }
@@ -226,10 +226,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const Tensor bs = bias.defined() ? kernels::cast_raw(bias, out.dtype()) : Tensor();
   kernels::GemmArgs g;
   g.tb = true, g.m = rows, g.n = out_features, g.k = in;
-  g.a = xs.impl()->storage->data, g.lda = in;
-  g.b = ws.impl()->storage->data, g.ldb = in;
-  g.c = out.impl()->storage->data, g.ldc = out_features;
-  g.bias = bs.defined() ? bs.impl()->storage->data : nullptr;
+  g.a = contiguous_bytes(xs), g.lda = in;
+  g.b = contiguous_bytes(ws), g.ldb = in;
+  g.c = contiguous_bytes(out), g.ldc = out_features;
+  g.bias = bs.defined() ? contiguous_bytes(bs) : nullptr;
   kernels::gemm(p.input, g);
   out = finish_output(std::move(out), p);
   if (should_record({&x, &weight, &bias})) {

@@ -48,7 +48,7 @@ std::tuple<Tensor, Tensor> eigh_primitive(const Tensor& A) {
   Tensor values = make_tensor(value_shape, A.dtype());
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (auto failure = lapack::eigh(vectors.data_ptr<T>(), values.data_ptr<T>(), batch, n))
+    if (auto failure = lapack::eigh(contiguous_data<T>(vectors), contiguous_data<T>(values), batch, n))
       throw_failure("linalg.eigh", A, failure, fmt::format("did not converge (LAPACK syevd info {})", failure.info));
   });
   if (should_record({&A})) {
@@ -103,7 +103,7 @@ std::tuple<Tensor, Tensor> qr_primitive(const Tensor& A) {
   Tensor R = make_tensor(with_matrix(batch_shape(A), p, n), A.dtype());
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    lapack::qr(a.data_ptr<T>(), Q.data_ptr<T>(), R.data_ptr<T>(), batch, m, n);
+    lapack::qr(contiguous_data<T>(a), contiguous_data<T>(Q), contiguous_data<T>(R), batch, m, n);
   });
   if (should_record({&A})) {
     SavedTensor sa(A), sq(Q.detach()), sr(R.detach());
@@ -160,7 +160,7 @@ std::tuple<Tensor, Tensor, Tensor> svd_primitive(const Tensor& A) {
   Tensor Vh = make_tensor(with_matrix(batch_shape(A), p, n), A.dtype());
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (auto failure = lapack::svd(a.data_ptr<T>(), U.data_ptr<T>(), S.data_ptr<T>(), Vh.data_ptr<T>(), batch, m, n,
+    if (auto failure = lapack::svd(contiguous_data<T>(a), contiguous_data<T>(U), contiguous_data<T>(S), contiguous_data<T>(Vh), batch, m, n,
                                    /*full=*/false))
       throw_failure("linalg.svd", A, failure, fmt::format("did not converge (LAPACK gesdd info {})", failure.info));
   });
@@ -196,7 +196,7 @@ std::tuple<Tensor, Tensor, Tensor> svd_full(const Tensor& A) {
   Tensor Vh = make_tensor(with_matrix(batch_shape(A), n, n), A.dtype());
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (auto failure = lapack::svd(a.data_ptr<T>(), U.data_ptr<T>(), S.data_ptr<T>(), Vh.data_ptr<T>(), batch, m, n,
+    if (auto failure = lapack::svd(contiguous_data<T>(a), contiguous_data<T>(U), contiguous_data<T>(S), contiguous_data<T>(Vh), batch, m, n,
                                    /*full=*/true))
       throw_failure("linalg.svd", A, failure, fmt::format("did not converge (LAPACK gesdd info {})", failure.info));
   });

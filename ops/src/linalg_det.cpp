@@ -40,8 +40,8 @@ Tensor cofactor_by_svd(const Tensor& A) {
   Tensor others = make_tensor(s.shape(), s.dtype());  // Π_{j≠i} s_j, without dividing by s_i (may be 0)
   on_float(s.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* ps = s.data_ptr<T>();
-    T* po = others.data_ptr<T>();
+    const T* ps = contiguous_data<T>(s);
+    T* po = contiguous_data<T>(others);
     for (std::int64_t b = 0; b < batch; ++b)
       for (std::int64_t i = 0; i < n; ++i) {
         T product = 1;
@@ -62,10 +62,10 @@ Tensor det_primitive(const Tensor& A) {
   Tensor d = make_tensor(out_shape, A.dtype());
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    lapack::slogdet(a.data_ptr<T>(), sign.data_ptr<T>(), logabs.data_ptr<T>(), batch, n);
-    const T* ps = sign.data_ptr<T>();
-    const T* pl = logabs.data_ptr<T>();
-    T* pd = d.data_ptr<T>();
+    lapack::slogdet(contiguous_data<T>(a), contiguous_data<T>(sign), contiguous_data<T>(logabs), batch, n);
+    const T* ps = contiguous_data<T>(sign);
+    const T* pl = contiguous_data<T>(logabs);
+    T* pd = contiguous_data<T>(d);
     for (std::int64_t i = 0; i < batch; ++i) pd[i] = ps[i] == 0 ? T(0) : ps[i] * std::exp(pl[i]);
   });
   if (should_record({&A})) {

@@ -48,7 +48,7 @@ Tensor solve_primitive(const char* op, const Tensor& A, const Tensor& B) {
   Tensor x = raw_copy(B);
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (auto failure = lapack::solve(a.data_ptr<T>(), x.data_ptr<T>(), batch, n, k))
+    if (auto failure = lapack::solve(contiguous_data<T>(a), contiguous_data<T>(x), batch, n, k))
       throw_failure(op, A, failure, fmt::format("is singular (U[{0}, {0}] of its LU factorization is zero)", failure.info));
   });
   if (should_record({&A, &B})) {
@@ -70,7 +70,7 @@ Tensor solve_triangular_primitive(const Tensor& A, const Tensor& B, bool upper, 
   Tensor x = raw_copy(B);
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (auto failure = lapack::solve_triangular(a.data_ptr<T>(), x.data_ptr<T>(), batch, n, k, upper, unit))
+    if (auto failure = lapack::solve_triangular(contiguous_data<T>(a), contiguous_data<T>(x), batch, n, k, upper, unit))
       throw_failure(op, A, failure, fmt::format("is singular (diagonal element {} is zero)", failure.info));
   });
   if (should_record({&A, &B})) {
@@ -95,7 +95,7 @@ Tensor cholesky_primitive(const Tensor& A) {
   Tensor l = raw_copy(A);
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (auto failure = lapack::cholesky(l.data_ptr<T>(), batch, n))
+    if (auto failure = lapack::cholesky(contiguous_data<T>(l), batch, n))
       throw_failure("linalg.cholesky", A, failure,
                     fmt::format("is not positive-definite (its leading minor of order {} is not positive)", failure.info));
   });
@@ -120,7 +120,7 @@ std::tuple<Tensor, Tensor> slogdet_primitive(const Tensor& A) {
   Tensor sign = make_tensor(out_shape, A.dtype()), logabs = make_tensor(out_shape, A.dtype());
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    lapack::slogdet(a.data_ptr<T>(), sign.data_ptr<T>(), logabs.data_ptr<T>(), batch, n);
+    lapack::slogdet(contiguous_data<T>(a), contiguous_data<T>(sign), contiguous_data<T>(logabs), batch, n);
   });
   if (should_record({&A})) {
     SavedTensor sa(A);

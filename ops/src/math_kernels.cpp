@@ -126,8 +126,8 @@ Tensor math(MathFn fn, const Tensor& x_in) {
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      const T* src = x.data_ptr<T>();
-      T* dst = out.data_ptr<T>();
+      const T* src = contiguous_data<T>(x);
+      T* dst = contiguous_data<T>(out);
       parallel_for(0, x.numel(), grain,
                    [&](std::int64_t begin, std::int64_t end) { apply(fn, src + begin, dst + begin, end - begin); });
     }

@@ -18,9 +18,9 @@ Tensor piecewise_linear_backward(const char* name, const Tensor& g_in, const Sav
   dispatch(g.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      const T* __restrict gp = g.data_ptr<T>();
-      const T* __restrict xp = xv.data_ptr<T>();
-      T* __restrict o = out.data_ptr<T>();
+      const T* __restrict gp = contiguous_data<T>(g);
+      const T* __restrict xp = contiguous_data<T>(xv);
+      T* __restrict o = contiguous_data<T>(out);
       parallel_for(0, out.numel(), kElementwiseGrain, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t i = begin; i < end; ++i) o[i] = f(gp[i], xp[i]);
       });

@@ -133,9 +133,9 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, IntPair k
   Tensor indices = make_tensor({n, c, win.oh, win.ow}, kInt64, op);
   const Tensor xd = x.detach().contiguous();
   if (x.dtype() == kFloat64)
-    argmax_windows(xd.data_ptr<double>(), n * c, h, w, win, indices.data_ptr<std::int64_t>());
+    argmax_windows(contiguous_data<double>(xd), n * c, h, w, win, contiguous_data<std::int64_t>(indices));
   else
-    argmax_windows(xd.data_ptr<float>(), n * c, h, w, win, indices.data_ptr<std::int64_t>());
+    argmax_windows(contiguous_data<float>(xd), n * c, h, w, win, contiguous_data<std::int64_t>(indices));
   const Tensor values = reshape(gather(reshape(x, {n, c, h * w}), 2, reshape(indices, {n, c, win.oh * win.ow})),
                                 {n, c, win.oh, win.ow});
   return {restore(values, x_in), restore(indices, x_in)};

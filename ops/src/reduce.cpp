@@ -51,7 +51,13 @@ Tensor sum_raw(const Tensor& t, const Shape& kshape, const Shape& out_shape) {
   Tensor src = t.detach();
   if (!is_floating_point(src.dtype())) src = src.to(kInt64);  // torch sums integers and bools as int64
   Tensor out = src.shape() == kshape ? src.clone() : sum_to(src, kshape);
-  return make_view(out.impl()->storage, out_shape, out.dtype());
+  return make_view(out.impl()->storage, out_shape, out.dtype());  // out is a fresh dense tensor
+}
+
+// t's values as a dense 1-d tensor without history (t itself, reshaped, when it is dense).
+Tensor flat_values(const Tensor& t) {
+  const Tensor d = dense(t);
+  return make_strided(d, {d.numel()}, {1}, d.storage_offset());
 }
 
 std::int64_t count_reduced(const Shape& shape, const std::vector<bool>& mask) {
@@ -100,11 +106,12 @@ std::tuple<Tensor, Tensor> extreme_along(const char* op, const Tensor& t, std::i
   if (t.dim() == 0) out_shape = {};
   Tensor values = make_tensor(out_shape, t.dtype());
   Tensor indices = make_tensor(out_shape, kInt64);
-  std::int64_t* ip = indices.data_ptr<std::int64_t>();
+  std::int64_t* ip = contiguous_data<std::int64_t>(indices);
+  const Tensor input = dense(t);
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* x = t.data_ptr<T>();
-    T* v = values.data_ptr<T>();
+    const T* x = contiguous_data<T>(input);
+    T* v = contiguous_data<T>(values);
     for (std::int64_t o = 0; o < s.outer; ++o)
       for (std::int64_t i = 0; i < s.inner; ++i) {
         const T* base = x + o * s.size * s.inner + i;
@@ -139,7 +146,7 @@ std::tuple<Tensor, Tensor> extreme_recorded(const char* op, const char* node, co
 // max()/min() over everything: the gradient is shared evenly among the elements equal to the result.
 Tensor extreme_all(const char* op, const char* node, const Tensor& t, bool take_max) {
   if (t.numel() == 0) throw Error(fmt::format("{}: the input of shape {} is empty", op, shape_str(t.shape())));
-  Tensor flat = make_view(t.impl()->storage, {t.numel()}, t.dtype());
+  Tensor flat = flat_values(t);
   Tensor value = std::get<0>(extreme_along(op, flat, 0, false, take_max));
   if (should_record({&t}))
     record(node, value, {&t}, [st = SavedTensor(t), v = value.detach()](const Tensor& g) {
@@ -186,7 +193,7 @@ Tensor argmin(const Tensor& t, std::int64_t dim, bool keepdim) {
   return std::get<1>(extreme_along("argmin", t, dim, keepdim, false));
 }
 Tensor argmax(const Tensor& t) {
-  return std::get<1>(extreme_along("argmax", make_view(t.impl()->storage, {t.numel()}, t.dtype()), 0, false, true));
+  return std::get<1>(extreme_along("argmax", flat_values(t), 0, false, true));
 }
 
 Tensor var(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {

@@ -29,6 +29,7 @@ const std::vector<std::string>& registered_backward_names() {
       "LinalgSvdUBackward", "LinalgSvdSBackward", "LinalgSvdVhBackward", "LinalgPinvBackward",
       // shape
       "ViewBackward", "SqueezeBackward", "UnsqueezeBackward", "PermuteBackward", "CatBackward", "NarrowBackward",
+      "SelectBackward", "SliceBackward", "UnfoldBackward", "AsStridedBackward", "StridedEmbedBackward",
       // indexing
       "IndexSelectBackward", "IndexAddBackward", "GatherBackward", "ScatterAddBackward",
       // softmax

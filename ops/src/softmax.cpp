@@ -23,8 +23,8 @@ Tensor softmax_kernel(const char* op, const Tensor& x_in, std::int64_t dim, bool
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      const T* in = x.data_ptr<T>();
-      T* o = out.data_ptr<T>();
+      const T* in = contiguous_data<T>(x);
+      T* o = contiguous_data<T>(out);
       if (s.inner == 1 && s.size > 0) {  // the common case: softmax along contiguous rows
         kernels::softmax_rows(in, o, s.outer, s.size, log_space);
         return;

@@ -38,6 +38,19 @@ Tensor Tensor::permute(const std::vector<std::int64_t>& dims) const { return xgr
 Tensor Tensor::reshape(const Shape& shape) const { return xgrad::reshape(*this, shape); }
 Tensor Tensor::view(const Shape& shape) const { return xgrad::view(*this, shape); }
 Tensor Tensor::flatten(std::int64_t start, std::int64_t end) const { return xgrad::flatten(*this, start, end); }
+Tensor Tensor::select(std::int64_t dim, std::int64_t index) const { return xgrad::select(*this, dim, index); }
+Tensor Tensor::operator[](std::int64_t index) const { return xgrad::select(*this, 0, index); }
+Tensor Tensor::slice(std::int64_t dim, std::optional<std::int64_t> start, std::optional<std::int64_t> end,
+                     std::int64_t step) const {
+  return xgrad::slice(*this, dim, start, end, step);
+}
+Tensor Tensor::unfold(std::int64_t dim, std::int64_t size, std::int64_t step) const {
+  return xgrad::unfold(*this, dim, size, step);
+}
+Tensor Tensor::as_strided(const std::vector<std::int64_t>& size, const std::vector<std::int64_t>& stride,
+                          std::optional<std::int64_t> storage_offset) const {
+  return xgrad::as_strided(*this, size, stride, storage_offset);
+}
 Tensor Tensor::squeeze() const { return xgrad::squeeze(*this); }
 Tensor Tensor::squeeze(std::int64_t dim) const { return xgrad::squeeze(*this, dim); }
 Tensor Tensor::unsqueeze(std::int64_t dim) const { return xgrad::unsqueeze(*this, dim); }

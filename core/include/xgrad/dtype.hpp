@@ -25,7 +25,17 @@ struct BFloat16 {
   explicit operator float() const;
 };
 
-std::size_t element_size(Dtype dtype);
+// Bytes per element (inline: every strided access computes its first element's address with it).
+inline std::size_t element_size(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::Bool: return 1;
+    case Dtype::BFloat16: return 2;
+    case Dtype::Float32: return 4;
+    case Dtype::Int64:
+    case Dtype::Float64: return 8;
+  }
+  return 0;
+}
 const char* dtype_name(Dtype dtype);  // "float32", as torch prints it without the "torch." prefix
 bool is_floating_point(Dtype dtype);
 

@@ -1,5 +1,6 @@
-// Tensor: a cheap shared handle to contiguous row-major data plus, when it takes part in
-// autograd, its gradient record. Copying a Tensor shares storage, as torch::Tensor does.
+// Tensor: a cheap shared handle to strided data plus, when it takes part in autograd, its gradient
+// record. Copying a Tensor shares storage, as torch::Tensor does; view ops (transpose, narrow,
+// select, expand, ...) return tensors that share storage and version counter with their input.
 #pragma once
 #include <concepts>
 #include <cstddef>
@@ -64,15 +65,24 @@ class Tensor {
   Dtype dtype() const;
   bool is_floating_point() const;
 
-  // Raw row-major data; T must match dtype() (float, double, int64_t, bool).
+  // Memory layout, as torch: strides in elements, the offset of the first element in the storage.
+  SizeList strides() const;
+  std::int64_t stride(std::int64_t dim) const;
+  std::int64_t storage_offset() const;
+  bool is_contiguous() const;  // dense row-major
+  bool is_view() const;        // made by a view op from another tensor (its _base)
+  bool is_alias_of(const Tensor& other) const;  // shares storage with other
+
+  // The first element; T must match dtype() (float, double, int64_t, bool). The data is laid out
+  // by strides(): row-major only when is_contiguous().
   template <class T> T* data_ptr() const;
   // The single value of a one-element tensor, converted to T.
   template <class T> T item() const;
   std::vector<double> to_vector() const;  // all values as double, row-major
 
   Tensor to(Dtype dtype) const;
-  Tensor contiguous() const { return *this; }  // storage is always contiguous
-  Tensor clone() const;
+  Tensor contiguous() const;  // itself when contiguous, else a dense copy (recorded, as a clone)
+  Tensor clone() const;       // always a dense copy
   Tensor detach() const;  // shares storage and version counter, no history
 
   // In-place: these bump the storage's version counter.
@@ -127,6 +137,13 @@ class Tensor {
   Tensor unsqueeze(std::int64_t dim) const;
   Tensor expand(const Shape& shape) const;
   Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
+  Tensor select(std::int64_t dim, std::int64_t index) const;  // a view without that dimension
+  Tensor operator[](std::int64_t index) const;                // select(0, index), as libtorch's t[i]
+  Tensor slice(std::int64_t dim = 0, std::optional<std::int64_t> start = std::nullopt,
+               std::optional<std::int64_t> end = std::nullopt, std::int64_t step = 1) const;
+  Tensor unfold(std::int64_t dim, std::int64_t size, std::int64_t step) const;
+  Tensor as_strided(const std::vector<std::int64_t>& size, const std::vector<std::int64_t>& stride,
+                    std::optional<std::int64_t> storage_offset = std::nullopt) const;
   Tensor index_select(std::int64_t dim, const Tensor& index) const;
   Tensor gather(std::int64_t dim, const Tensor& index) const;
   Tensor argmax(std::int64_t dim, bool keepdim = false) const;

@@ -19,7 +19,7 @@ struct GradModeFast {
   static bool enabled() { return detail::grad_enabled; }
 };
 
-// A contiguous buffer shared by a tensor and its views (detach, reshape). Buffers of up to 16 bytes
+// A buffer shared by a tensor and its views (detach, transpose, narrow, ...). Buffers of up to 16 bytes
 // live inside the Storage object itself, so a tiny tensor costs one allocation less.
 struct Storage {
   explicit Storage(std::size_t nbytes);
@@ -39,13 +39,23 @@ struct Storage {
 using TensorHook = std::function<Tensor(const Tensor&)>;
 
 struct TensorImpl {
+  // A contiguous tensor at the start of `storage`.
   TensorImpl(std::shared_ptr<Storage> storage_, Shape shape_, Dtype dtype_);
+  // A strided view into `storage` (strides and offset in elements).
+  TensorImpl(std::shared_ptr<Storage> storage_, Shape shape_, Strides strides_, std::int64_t offset, Dtype dtype_);
   ~TensorImpl();  // releases grad_fn iteratively, so freeing a long chain never recurses
 
   std::shared_ptr<Storage> storage;
   Shape shape;
+  Strides strides;
+  std::int64_t storage_offset = 0;
   std::int64_t numel;
   Dtype dtype;
+  bool contiguous = true;  // row-major and dense: kernels may read it as a flat buffer
+
+  // For a view made by a view op: the tensor whose storage it looks into (itself never a view), so an
+  // in-place write through the view can rebase the base's history as torch does.
+  std::shared_ptr<TensorImpl> view_base;
 
   // Autograd record. grad_fn is set for results of recorded ops; grad_accumulator for leaves that
   // require grad (created on first use and owned here: it points back only weakly, so no cycle).
@@ -56,14 +66,42 @@ struct TensorImpl {
   Tensor grad;
   std::vector<TensorHook> leaf_hooks;
 
-  template <class T> T* data() const { return static_cast<T*>(storage->data); }
+  // The first element (strided views included); kernels go through contiguous_data instead.
+  void* first_element() const {
+    return static_cast<unsigned char*>(storage->data) + storage_offset * static_cast<std::int64_t>(element_size(dtype));
+  }
+  template <class T> T* data() const { return static_cast<T*>(first_element()); }
 };
+
+// The dtype of a C++ element type.
+template <class T> constexpr Dtype dtype_of();
+template <> constexpr Dtype dtype_of<float>() { return kFloat32; }
+template <> constexpr Dtype dtype_of<double>() { return kFloat64; }
+template <> constexpr Dtype dtype_of<std::int64_t>() { return kInt64; }
+template <> constexpr Dtype dtype_of<bool>() { return kBool; }
+template <> constexpr Dtype dtype_of<BFloat16>() { return kBFloat16; }
+
+// Kernels read and write tensors as dense row-major buffers, and this is their way to the data: a
+// strided view that an op forgot to make contiguous at its boundary is an error, never a wrong result.
+// T must match the dtype (float, double, int64_t, bool, BFloat16).
+template <class T> T* contiguous_data(const Tensor& t);
+// The same as raw bytes (for kernels that copy whole elements of any dtype).
+unsigned char* contiguous_bytes(const Tensor& t);
 
 // A new tensor with uninitialized storage. A shape too large to count or to allocate throws an
 // Error naming `op` and the bytes asked for, never std::bad_alloc.
 Tensor make_tensor(const Shape& shape, Dtype dtype, const char* op = "tensor");
-// A new tensor sharing `storage` (a view with another shape and no history).
+// A new contiguous tensor at the start of `storage` (no history; the memory must hold the shape).
 Tensor make_view(const std::shared_ptr<Storage>& storage, const Shape& shape, Dtype dtype);
+// What an op hands its kernel: t itself when contiguous, else a dense copy without history (the op
+// records its own backward against t).
+Tensor dense(const Tensor& t);
+// A dense copy of t (any layout) without history.
+Tensor dense_copy(const Tensor& t);
+// A view of t made by a view op: shares storage and version counter; its base is t's base, or t.
+Tensor make_view_of(const Tensor& t, const Shape& shape, const Strides& strides, std::int64_t offset);
+// A new tensor looking at `t`'s storage with another geometry (no history, no view base).
+Tensor make_strided(const Tensor& t, const Shape& shape, const Strides& strides, std::int64_t offset);
 
 // Generic kernels compute in float32/float64: a bfloat16 tensor reaching one is an error that says
 // what to do (bfloat16 is a storage and matrix-product type here, see dtype.hpp).

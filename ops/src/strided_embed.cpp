@@ -1,0 +1,108 @@
+// Writing values through a view's geometry into a dense tensor: the backward of the ops that pick
+// part of their input, and the base's update when a view is changed in place.
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "kernels.hpp"
+#include "view_geometry.hpp"
+#include "xgrad/detail/strided_copy.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/shape_ops.hpp"
+
+namespace xgrad {
+
+void check_view_geometry(const char* op, const Tensor& t, const Shape& shape, const Strides& strides,
+                         std::int64_t offset) {
+  if (shape.size() != strides.size())
+    throw Error(fmt::format("{}: {} sizes {} but {} strides {}", op, shape.size(), shape_str(shape), strides.size(),
+                            shape_str(strides)));
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    if (shape[d] < 0 || strides[d] < 0)
+      throw Error(fmt::format("{}: sizes {} and strides {} must not be negative", op, shape_str(shape),
+                              shape_str(strides)));
+  if (offset < 0) throw Error(fmt::format("{}: storage offset {} is negative", op, offset));
+  if (shape_numel(shape) == 0) return;
+  std::int64_t last = offset;
+  bool overflow = false;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    std::int64_t reach = 0;
+    overflow = overflow || __builtin_mul_overflow(shape[d] - 1, strides[d], &reach) ||
+               __builtin_add_overflow(last, reach, &last);
+  }
+  const auto available = static_cast<std::int64_t>(t.impl()->storage->nbytes / element_size(t.dtype()));
+  if (overflow || last >= available)
+    throw Error(fmt::format("{}: sizes {}, strides {} and storage offset {} reach past the storage's {} elements", op,
+                            shape_str(shape), shape_str(strides), offset, available));
+}
+
+bool is_non_overlapping(const Shape& shape, const Strides& strides) {
+  std::vector<std::size_t> dims;
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    if (shape[d] > 1) dims.push_back(d);
+  std::sort(dims.begin(), dims.end(), [&](std::size_t a, std::size_t b) { return strides[a] < strides[b]; });
+  std::int64_t span = 0;  // the furthest element the smaller-stride dimensions reach
+  for (auto d : dims) {
+    if (strides[d] <= span) return false;
+    span += (shape[d] - 1) * strides[d];
+  }
+  return true;
+}
+
+namespace {
+
+// Adds src (dense, shape part_shape) into dst at the part's positions, one element at a time.
+void add_through(const Tensor& src, const Tensor& dst, const Shape& part_shape, const Strides& part_strides,
+                 std::int64_t part_offset) {
+  dispatch(dst.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = contiguous_data<T>(src);
+    T* out = contiguous_data<T>(dst) + part_offset;
+    detail::for_each_row(part_shape, contiguous_strides(part_shape), part_strides,
+                         [&](std::int64_t, std::int64_t i, std::int64_t si, std::int64_t o, std::int64_t so,
+                             std::int64_t n) {
+                           for (std::int64_t k = 0; k < n; ++k) out[o + k * so] += in[i + k * si];
+                         });
+  });
+}
+
+// The part of g (a gradient of the dense tensor) as a view.
+Tensor part_of(const Tensor& g, const Shape& part_shape, const Strides& part_strides, std::int64_t part_offset) {
+  const Tensor dense_g = g.contiguous();
+  return as_strided(dense_g, part_shape, part_strides, dense_g.storage_offset() + part_offset);
+}
+
+}  // namespace
+
+Tensor strided_embed(const Tensor& src, const Shape& shape, const Shape& part_shape, const Strides& part_strides,
+                     std::int64_t part_offset) {
+  Tensor out = zeros(shape, src.dtype());
+  const Tensor values = dense(src);
+  if (is_non_overlapping(part_shape, part_strides))
+    detail::copy_strided(element_size(src.dtype()), part_shape, contiguous_bytes(values), contiguous_strides(part_shape),
+                         contiguous_bytes(out) + part_offset * static_cast<std::int64_t>(element_size(src.dtype())),
+                         part_strides);
+  else
+    add_through(values, out, part_shape, part_strides, part_offset);
+  if (should_record({&src}))
+    record("StridedEmbedBackward", out, {&src}, [part_shape, part_strides, part_offset](const Tensor& g) {
+      return Grads{part_of(g, part_shape, part_strides, part_offset)};
+    });
+  return out;
+}
+
+Tensor strided_scatter(const Tensor& base, const Tensor& src, const Geometry& part) {
+  Tensor out = dense_copy(base);
+  const Tensor values = dense(kernels::cast_raw(src, base.dtype()));
+  const auto elem = static_cast<std::int64_t>(element_size(base.dtype()));
+  detail::copy_strided(elem, part.shape, contiguous_bytes(values), contiguous_strides(part.shape),
+                       contiguous_bytes(out) + part.offset * elem, part.strides);
+  if (should_record({&base, &src}))
+    record("AsStridedScatterBackward", out, {&base, &src}, [part](const Tensor& g) {
+      return Grads{strided_scatter(g, zeros(part.shape, g.dtype()), part),
+                   part_of(g, part.shape, part.strides, part.offset)};
+    });
+  return out;
+}
+
+}  // namespace xgrad
