@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "xgrad/detail/core_ops.hpp"
+#include "xgrad/detail/inplace.hpp"
 
 namespace xgrad {
 
@@ -60,7 +61,7 @@ void accumulate_into(Tensor& stored, Tensor incoming) {
   } else if (GradModeFast::enabled()) {
     stored = detail::add_same_shape(stored, incoming);
   } else {
-    stored.add_(incoming);
+    detail::raw_add_(stored, incoming, 1.0);
   }
 }
 

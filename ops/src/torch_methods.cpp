@@ -59,29 +59,6 @@ Tensor Tensor::norm(double p, const std::vector<std::int64_t>& dims, bool keepdi
 Tensor Tensor::all() const { return xgrad::scalar_tensor(any_nonzero(*this, true) ? 1.0 : 0.0, kBool); }
 Tensor Tensor::any() const { return xgrad::scalar_tensor(any_nonzero(*this, false) ? 1.0 : 0.0, kBool); }
 
-Tensor& Tensor::operator+=(const Tensor& other) { return add_(other); }
-Tensor& Tensor::operator+=(double other) { return add_(other); }
-Tensor& Tensor::operator-=(const Tensor& other) { return add_(other, -1.0); }
-Tensor& Tensor::operator-=(double other) { return add_(-other); }
-Tensor& Tensor::operator*=(const Tensor& other) { return mul_(other); }
-Tensor& Tensor::operator*=(double other) { return mul_(other); }
-// Division through the quotient and copy_, so values round as a / b does (not a * (1/b)).
-Tensor& Tensor::operator/=(const Tensor& other) {
-  Tensor quotient;
-  {
-    NoGradGuard no_grad;
-    quotient = xgrad::div(*this, other);
-  }
-  return copy_(quotient);
-}
-Tensor& Tensor::operator/=(double other) {
-  Tensor quotient;
-  {
-    NoGradGuard no_grad;
-    quotient = xgrad::div(*this, other);
-  }
-  return copy_(quotient);
-}
 
 std::tuple<Tensor, Tensor> Tensor::max(std::int64_t dim, bool keepdim) const { return xgrad::max(*this, dim, keepdim); }
 std::tuple<Tensor, Tensor> Tensor::min(std::int64_t dim, bool keepdim) const { return xgrad::min(*this, dim, keepdim); }

@@ -1,12 +1,12 @@
 // View ops: each returns a tensor sharing storage and version counter with its input, only its
 // geometry (sizes, strides, offset) changed, as torch's views. The backward of the ops that pick a
-// part of their input (narrow, select, slice, unfold, as_strided) places the gradient back into
+// part of their input (narrow, select, slice, unfold; as_strided is in core) places the gradient back into
 // zeros of the input's shape with strided_embed, which is itself differentiable.
 #include <algorithm>
 #include <numeric>
 
 #include "kernels.hpp"
-#include "view_geometry.hpp"
+#include "xgrad/detail/view_geometry.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/shape_ops.hpp"
 
@@ -279,24 +279,6 @@ Tensor unfold(const Tensor& t, std::int64_t dim, std::int64_t size, std::int64_t
     g.strides.push_back(stride);
     return g;
   });
-}
-
-Tensor as_strided(const Tensor& t, const Shape& size, const Strides& stride, std::optional<std::int64_t> offset_in) {
-  const std::int64_t offset = offset_in.value_or(t.storage_offset());
-  check_view_geometry("as_strided", t, size, stride, offset);
-  Tensor out = make_view_of(t, size, stride, offset);
-  if (should_record({&t})) {
-    // The gradient is defined relative to the input's own elements, so the input must be dense.
-    if (!t.is_contiguous())
-      throw Error(fmt::format("as_strided: the gradient is defined only for a contiguous input; this one has shape {} "
-                              "and strides {} (call contiguous() first)",
-                              shape_str(t.shape()), shape_str(t.impl()->strides)));
-    record("AsStridedBackward", out, {&t},
-           [in_shape = t.shape(), size, stride, rel = offset - t.storage_offset()](const Tensor& g) {
-             return Grads{strided_embed(g, in_shape, size, stride, rel)};
-           });
-  }
-  return out;
 }
 
 }  // namespace xgrad

@@ -85,14 +85,24 @@ class Tensor {
   Tensor clone() const;       // always a dense copy
   Tensor detach() const;  // shares storage and version counter, no history
 
-  // In-place: these bump the storage's version counter.
+  // In-place ops (ops/src/inplace_ops.cpp): they write through views into the shared storage and
+  // bump its version counter. Under grad mode they are recorded as torch records them; on a leaf
+  // that requires grad (or a view of one) they throw.
   Tensor& copy_(const Tensor& src);
   Tensor& add_(const Tensor& other, double alpha = 1.0);
   Tensor& add_(double value);
+  Tensor& sub_(const Tensor& other, double alpha = 1.0);
+  Tensor& sub_(double value);
   Tensor& mul_(const Tensor& other);
   Tensor& mul_(double value);
+  Tensor& div_(const Tensor& other);
+  Tensor& div_(double value);
   Tensor& zero_();
   Tensor& fill_(double value);
+  Tensor& relu_();
+  Tensor& sigmoid_();
+  Tensor& tanh_();
+  Tensor& clamp_(std::optional<double> min, std::optional<double> max = std::nullopt);
   std::uint32_t version() const;
 
   // Autograd.

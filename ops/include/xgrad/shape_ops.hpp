@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "xgrad/broadcast.hpp"
+#include "xgrad/strided.hpp"
 #include "xgrad/tensor.hpp"
 
 namespace xgrad {
@@ -27,8 +28,6 @@ Tensor slice(const Tensor& t, std::int64_t dim, std::optional<std::int64_t> star
              std::optional<std::int64_t> end = std::nullopt, std::int64_t step = 1);
 // Windows of `size` elements every `step` along dim, as a new last dimension (torch's unfold).
 Tensor unfold(const Tensor& t, std::int64_t dim, std::int64_t size, std::int64_t step);
-// A view of t's storage with any geometry inside it; the offset defaults to t's own (torch's as_strided).
-Tensor as_strided(const Tensor& t, const Shape& size, const Strides& stride,
-                  std::optional<std::int64_t> storage_offset = std::nullopt);
+// as_strided is in xgrad/strided.hpp.
 
 }  // namespace xgrad

@@ -4,11 +4,14 @@
 #include <cstring>
 #include <numeric>
 
-#include "kernels.hpp"
-#include "view_geometry.hpp"
+#include <fmt/format.h>
+
+#include "xgrad/detail/broadcast_iter.hpp"
+#include "xgrad/detail/node.hpp"
 #include "xgrad/detail/strided_copy.hpp"
+#include "xgrad/detail/view_geometry.hpp"
 #include "xgrad/factories.hpp"
-#include "xgrad/shape_ops.hpp"
+#include "xgrad/strided.hpp"
 
 namespace xgrad {
 
@@ -93,7 +96,7 @@ Tensor strided_embed(const Tensor& src, const Shape& shape, const Shape& part_sh
 
 Tensor strided_scatter(const Tensor& base, const Tensor& src, const Geometry& part) {
   Tensor out = dense_copy(base);
-  const Tensor values = dense(kernels::cast_raw(src, base.dtype()));
+  const Tensor values = dense(src.dtype() == base.dtype() ? src : src.detach().to(base.dtype()));
   const auto elem = static_cast<std::int64_t>(element_size(base.dtype()));
   detail::copy_strided(elem, part.shape, contiguous_bytes(values), contiguous_strides(part.shape),
                        contiguous_bytes(out) + part.offset * elem, part.strides);
@@ -103,6 +106,39 @@ Tensor strided_scatter(const Tensor& base, const Tensor& src, const Geometry& pa
                    part_of(g, part.shape, part.strides, part.offset)};
     });
   return out;
+}
+
+Tensor as_strided(const Tensor& t, const Shape& size, const Strides& stride, std::optional<std::int64_t> offset_in) {
+  const std::int64_t offset = offset_in.value_or(t.storage_offset());
+  check_view_geometry("as_strided", t, size, stride, offset);
+  Tensor out = make_view_of(t, size, stride, offset);
+  if (should_record({&t})) {
+    // The gradient is defined relative to the input's own elements, so the input must be dense.
+    if (!t.is_contiguous())
+      throw Error(fmt::format("as_strided: the gradient is defined only for a contiguous input; this one has shape {} "
+                              "and strides {} (call contiguous() first)",
+                              shape_str(t.shape()), shape_str(t.impl()->strides)));
+    record("AsStridedBackward", out, {&t},
+           [in_shape = t.shape(), size, stride, rel = offset - t.storage_offset()](const Tensor& g) {
+             return Grads{strided_embed(g, in_shape, size, stride, rel)};
+           });
+  }
+  return out;
+}
+
+
+// The view bookkeeping of in-place writes (inplace.cpp).
+Tensor copy_slices_backward_base(const Tensor& grad, const Shape& part_shape, const Strides& part_strides,
+                                 std::int64_t part_offset) {
+  return strided_scatter(grad, zeros(part_shape, grad.dtype()), {part_shape, part_strides, part_offset});
+}
+Tensor copy_slices_backward_value(const Tensor& grad, const Shape& part_shape, const Strides& part_strides,
+                                  std::int64_t part_offset) {
+  return part_of(grad, part_shape, part_strides, part_offset);
+}
+Tensor view_backward_embed(const Tensor& grad, const Shape& base_shape, const Shape& part_shape,
+                           const Strides& part_strides, std::int64_t part_offset) {
+  return strided_embed(grad, base_shape, part_shape, part_strides, part_offset);
 }
 
 }  // namespace xgrad

@@ -30,4 +30,13 @@ Tensor strided_embed(const Tensor& src, const Shape& shape, const Shape& part_sh
 // an in-place write through a view does to the view's base, as a differentiable op.
 Tensor strided_scatter(const Tensor& base, const Tensor& src, const Geometry& part);
 
+// The gradients of an in-place write through a view (torch's CopySlices): to the base (the part
+// zeroed) and to the written value (the part), and a view's gradient placed into its base's shape.
+Tensor copy_slices_backward_base(const Tensor& grad, const Shape& part_shape, const Strides& part_strides,
+                                 std::int64_t part_offset);
+Tensor copy_slices_backward_value(const Tensor& grad, const Shape& part_shape, const Strides& part_strides,
+                                  std::int64_t part_offset);
+Tensor view_backward_embed(const Tensor& grad, const Shape& base_shape, const Shape& part_shape,
+                           const Strides& part_strides, std::int64_t part_offset);
+
 }  // namespace xgrad
