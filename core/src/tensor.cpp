@@ -2,6 +2,7 @@
 #include "xgrad/tensor.hpp"
 
 #include <cmath>
+#include <random>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include "xgrad/detail/node.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/grad_mode.hpp"
+#include "xgrad/random.hpp"
 
 namespace xgrad {
 
@@ -90,7 +92,7 @@ void inplace_binary(Tensor& self, const Tensor& other_in, const char* op, Combin
       for (std::int64_t j = 0; j < n; ++j) out[o + j] = combine(out[o + j], in[b + j * b_step]);
     });
   });
-  ++self.impl()->storage->version;
+  self.bump_version();
 }
 
 }  // namespace
@@ -189,10 +191,30 @@ Tensor& Tensor::fill_(double value) {
     using T = decltype(tag);
     std::fill_n(data_ptr<T>(), numel(), static_cast<T>(value));
   });
-  ++impl()->storage->version;
+  bump_version();
   return *this;
 }
 Tensor& Tensor::zero_() { return fill_(0.0); }
+
+Tensor& Tensor::bernoulli_(double p) {
+  check_inplace(*this, "bernoulli_");
+  if (!(p >= 0.0 && p <= 1.0))
+    throw Error(fmt::format("bernoulli_: probability p must be in [0, 1], got {} (tensor of shape {})", p,
+                            shape_str(shape())));
+  Generator::global().with_engine([&](std::mt19937_64& engine) {
+    std::bernoulli_distribution draw(p);
+    dispatch(dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* out = data_ptr<T>();
+      for (std::int64_t i = 0, n = numel(); i < n; ++i) out[i] = draw(engine) ? T(1) : T(0);
+    });
+  });
+  bump_version();
+  return *this;
+}
+
+// The one place the version counter moves (saved tensors compare against it).
+void Tensor::bump_version() const { ++checked(*this, "bump_version").storage->version; }
 
 // ---- autograd record ----
 

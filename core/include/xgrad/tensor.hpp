@@ -8,6 +8,7 @@
 #include <iosfwd>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -83,7 +84,19 @@ class Tensor {
   Tensor& mul_(double value);
   Tensor& zero_();
   Tensor& fill_(double value);
+  // Fills with 1 (probability p) or 0 (probability 1 − p), drawn from the global generator
+  // (manual_seed), as torch's bernoulli_(p).
+  Tensor& bernoulli_(double p = 0.5);
   std::uint32_t version() const;
+  // Records an in-place change made through data_ptr or mutable_bytes: bumps the version counter
+  // that tensors saved for backward are checked against, as copy_ and add_ do for their own writes.
+  void bump_version() const;
+
+  // The numel() * element_size(dtype()) bytes of a contiguous tensor, for code that moves data
+  // without knowing its type (file readers and writers, collectives). Writing through
+  // mutable_bytes() is an in-place change: call bump_version() afterwards.
+  std::span<const std::byte> bytes() const;
+  std::span<std::byte> mutable_bytes() const;
 
   // Autograd.
   Tensor& requires_grad_(bool requires_grad = true);

@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "xgrad/tensor.hpp"
+#include "xgrad/visit_dtype.hpp"
 
 namespace xgrad {
 
@@ -65,21 +67,10 @@ Tensor make_tensor(const Shape& shape, Dtype dtype, const char* op = "tensor");
 // A new tensor sharing `storage` (a view with another shape and no history).
 Tensor make_view(const std::shared_ptr<Storage>& storage, const Shape& shape, Dtype dtype);
 
-// Generic kernels compute in float32/float64: a bfloat16 tensor reaching one is an error that says
-// what to do (bfloat16 is a storage and matrix-product type here, see dtype.hpp).
-[[noreturn]] void throw_bfloat16_unsupported();
-
-// Calls f with a typed null pointer for the dtype, e.g. dispatch(dt, [&](auto tag){ using T = decltype(tag); })
+// Calls f with a typed value for the dtype (bfloat16 throws): visit_dtype's internal name.
 template <class F>
 decltype(auto) dispatch(Dtype dtype, F&& f) {
-  switch (dtype) {
-    case Dtype::Float32: return f(float{});
-    case Dtype::Float64: return f(double{});
-    case Dtype::Int64: return f(std::int64_t{});
-    case Dtype::BFloat16: throw_bfloat16_unsupported();
-    case Dtype::Bool: break;
-  }
-  return f(bool{});
+  return visit_dtype(dtype, std::forward<F>(f));
 }
 
 }  // namespace xgrad
