@@ -4,14 +4,15 @@
 #include <tuple>
 #include <type_traits>
 
-#include "xgrad/detail/tensor_impl.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/visit_dtype.hpp"
 
 namespace xgrad::nn::detail {
 
 template <class F, class... Inputs>
 Tensor map_elementwise(const Tensor& first, F f, const Inputs&... rest) {
-  Tensor out = make_tensor(first.shape(), first.dtype());
-  dispatch(first.dtype(), [&](auto tag) {
+  Tensor out = empty(first.shape(), first.dtype());
+  visit_dtype(first.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const T* a = first.data_ptr<T>();
