@@ -279,7 +279,9 @@ TEST_CASE("record_backward gives a raw op a graph node: gradients, double backwa
     xg::NoGradGuard no_grad;
     x.add_(1.0);
   }
-  CHECK_THROWS_AS(w.sum().backward(), xg::SavedTensorModified);
+  CHECK_THROWS_WITH_AS(w.sum().backward(),
+                       doctest::Contains("FusedCubeBackward: a tensor of shape [2] saved for backward was modified"),
+                       xg::Error);
 
   const auto no_grads = [](const xg::Tensor&) { return xg::Grads{}; };
   xg::Tensor out;
