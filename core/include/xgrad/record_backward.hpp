@@ -65,7 +65,8 @@ bool should_record(std::initializer_list<const Tensor*> inputs);
 
 // Makes `out` the result of a recorded op with these inputs (undefined ones get no gradient) and
 // this backward: Grads(const Tensor& grad). `name` is kept by pointer (pass a string literal); it is
-// what grad_fn_name() and errors show. Throws xgrad::Error when `out` is undefined or `name` null.
+// what grad_fn_name() and errors show. Throws xgrad::Error when `name` is null or `out` is undefined
+// or not floating point.
 template <class F>
 void record_backward(const char* name, Tensor& out, std::initializer_list<const Tensor*> inputs, F&& backward) {
   struct Callable final : xgrad::detail::RecordedBackward {
