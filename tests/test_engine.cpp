@@ -229,3 +229,65 @@ TEST_CASE("the seed's regression network: hand-derived gradients") {
   CHECK(values(theta1.grad())[0] == doctest::Approx(dy * phi[1] * xv));
   CHECK(values(theta1.grad())[1] == doctest::Approx(0.0));
 }
+
+// A fused op recorded from outside core (as nn's losses are): raw forward, backward in differentiable ops.
+namespace {
+xg::Tensor fused_cube(const xg::Tensor& x) {
+  xg::Tensor out = xg::empty(x.shape(), x.dtype());
+  const double* in = x.data_ptr<double>();
+  double* o = out.data_ptr<double>();
+  for (std::int64_t i = 0; i < x.numel(); ++i) o[i] = in[i] * in[i] * in[i];
+  if (xg::autograd::should_record({&x}))
+    xg::autograd::record_backward("FusedCubeBackward", out, {&x}, [sx = xg::SavedTensor(x)](const xg::Tensor& g) {
+      const xg::Tensor& xv = sx.get();
+      return xg::Grads{g * 3.0 * xv * xv};
+    });
+  return out;
+}
+}  // namespace
+
+TEST_CASE("record_backward gives a raw op a graph node: gradients, double backward, release and saved checks") {
+  auto x = f64({1.0, -2.0}, {2}).requires_grad_();
+  auto y = fused_cube(x);
+  CHECK(y.grad_fn_name() == "FusedCubeBackward");
+  CHECK(y.requires_grad());
+  const auto gx = xg::autograd::grad({y.sum()}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+  CHECK(values(gx) == std::vector<double>{3.0, 12.0});
+  gx.sum().backward();  // d/dx 3x^2 = 6x
+  CHECK(values(x.grad()) == std::vector<double>{6.0, -12.0});
+
+  // Without any input requiring grad, or under NoGradGuard, nothing is recorded.
+  CHECK_FALSE(xg::autograd::should_record({}));
+  const auto plain = f64({2.0}, {1});
+  CHECK_FALSE(xg::autograd::should_record({&plain}));
+  CHECK(fused_cube(plain).grad_fn_name().empty());
+  {
+    xg::NoGradGuard no_grad;
+    CHECK(fused_cube(x).grad_fn_name().empty());
+  }
+  const xg::Tensor undefined;
+  CHECK(xg::autograd::should_record({&undefined, &x}));
+
+  // The node frees its callable after backward; a second backward names the node.
+  auto z = fused_cube(x);
+  z.backward(xg::ones_like(z));
+  CHECK_THROWS_WITH_AS(z.backward(xg::ones_like(z)), doctest::Contains("FusedCubeBackward: trying to backward"),
+                       xg::Error);
+  // A saved input changed in place refuses to give its gradient.
+  auto w = fused_cube(x);
+  {
+    xg::NoGradGuard no_grad;
+    x.add_(1.0);
+  }
+  CHECK_THROWS_WITH_AS(w.sum().backward(),
+                       doctest::Contains("FusedCubeBackward: a tensor of shape [2] saved for backward was modified"),
+                       xg::Error);
+
+  const auto no_grads = [](const xg::Tensor&) { return xg::Grads{}; };
+  xg::Tensor out;
+  CHECK_THROWS_WITH_AS(xg::autograd::record_backward("Undefined", out, {&x}, no_grads),
+                       "record_backward: Undefined: the output tensor is undefined", xg::Error);
+  xg::Tensor ints = xg::zeros({2}, xg::kInt64);
+  CHECK_THROWS_WITH_AS(xg::autograd::record_backward("IntOut", ints, {&x}, no_grads),
+                       doctest::Contains("record_backward: IntOut: only a floating-point output"), xg::Error);
+}

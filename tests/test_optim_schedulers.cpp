@@ -387,3 +387,26 @@ TEST_CASE("CyclicLR and SequentialLR check their arguments; a scheduler's state 
   CHECK(first.last_epoch() == 0);  // the failed loads changed nothing
   CHECK(restarts.last_epoch() == 0);
 }
+
+TEST_CASE("restart and rewind_initial_step: SequentialLR's moves are public methods of every scheduler") {
+  auto p = xg::zeros({2}, xg::kFloat64, true);
+  o::SGD opt({p}, o::SGDOptions{.lr = 1.0});
+  o::StepLR step(opt, 2, 0.1);
+  step.step();
+  step.step();  // epoch 2: one decay
+  CHECK(step.get_last_lr()[0] == doctest::Approx(0.1).epsilon(kTolerance));
+  step.restart();  // epoch 0 from the base lr, as torch's step(0)
+  CHECK(step.last_epoch() == 0);
+  CHECK(opt.lr(0) == 1.0);
+  step.rewind_initial_step(/*step_again=*/false);  // the constructor's step taken back, lrs untouched
+  CHECK(step.last_epoch() == -1);
+  CHECK(opt.lr(0) == 1.0);
+  step.rewind_initial_step(/*step_again=*/true);  // taken back and taken again: as just constructed
+  CHECK(step.last_epoch() == -1);
+  step.step();
+  step.step();
+  CHECK(step.last_epoch() == 1);
+  CHECK(opt.lr(0) == 1.0);
+  step.step();
+  CHECK(opt.lr(0) == doctest::Approx(0.1).epsilon(kTolerance));
+}

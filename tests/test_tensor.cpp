@@ -1,8 +1,17 @@
-// Tensors: factories, dtypes and promotion, views and versions, printing, forward values of ops.
+// Tensors: factories, dtypes and promotion, views and versions, printing, forward values of ops,
+// and what core publishes for the layers above it (raw bytes, version bumps, bernoulli_, visit_dtype, files).
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <span>
 #include <sstream>
+#include <string>
+#include <type_traits>
 
 #include <xgrad/xgrad.hpp>
 
@@ -120,4 +129,114 @@ TEST_CASE("printing looks like PyTorch's repr, with shape and dtype") {
   const std::string long_repr = xg::to_string(xg::zeros({2000}));
   CHECK(long_repr.find("...") != std::string::npos);
   CHECK(long_repr.size() < 200);
+}
+
+// ---- what core publishes for the layers above it (no xgrad/detail/ outside core and ops) ----
+
+TEST_CASE("bytes and mutable_bytes span a tensor's data; writing through them is an in-place change") {
+  auto t = xg::tensor({1.5, -2.0, 3.25}, {3}, xg::kFloat64);
+  const std::span<const std::byte> bytes = t.bytes();
+  CHECK(bytes.size() == 3 * sizeof(double));
+  CHECK(static_cast<const void*>(bytes.data()) == static_cast<const void*>(t.data_ptr<double>()));
+  double second = 0;
+  std::memcpy(&second, bytes.data() + sizeof(double), sizeof(double));
+  CHECK(second == -2.0);
+  const double written = 7.0;
+  std::memcpy(t.mutable_bytes().data(), &written, sizeof written);
+  CHECK(v(t) == std::vector<double>{7.0, -2.0, 3.25});
+  CHECK(t.detach().bytes().data() == bytes.data());  // views share the bytes
+  CHECK(xg::zeros({0, 4}).bytes().empty());
+  CHECK(xg::ones({2, 2}, xg::kBool).bytes().size() == 4);
+  CHECK(xg::ones({2}).to(xg::kBFloat16).mutable_bytes().size() == 4);
+  CHECK_THROWS_WITH_AS(xg::Tensor().bytes(), "bytes: the tensor is undefined", xg::Error);
+  CHECK_THROWS_WITH_AS(xg::Tensor().mutable_bytes(), "mutable_bytes: the tensor is undefined", xg::Error);
+}
+
+TEST_CASE("bump_version records a write made through data_ptr, so a backward that saved the tensor refuses") {
+  auto x = xg::tensor({2.0, 3.0}, {2}, xg::kFloat64, true);
+  auto y = x * x;  // saves x
+  auto shared = x.detach();
+  const auto before = x.version();
+  shared.data_ptr<double>()[0] = 5.0;
+  shared.bump_version();
+  CHECK(x.version() == before + 1);  // one counter for the tensor and its views
+  CHECK_THROWS_WITH_AS(y.sum().backward(), doctest::Contains("modified by an in-place operation"), xg::Error);
+  CHECK_THROWS_WITH_AS(xg::Tensor().bump_version(), "bump_version: the tensor is undefined", xg::Error);
+}
+
+TEST_CASE("bernoulli_ fills with 0 and 1 from the global generator, reproducibly under manual_seed") {
+  xg::manual_seed(7);
+  auto a = xg::empty({10000}, xg::kFloat64);
+  a.bernoulli_(0.3);
+  xg::manual_seed(7);
+  auto b = xg::empty({10000}, xg::kFloat64);
+  b.bernoulli_(0.3);
+  CHECK(xg::equal(a, b));
+  for (double e : v(a)) CHECK((e == 0.0 || e == 1.0));
+  CHECK(xg::mean(a).item<double>() == doctest::Approx(0.3).epsilon(0.1));
+  CHECK(xg::equal(xg::empty({5}).bernoulli_(0.0), xg::zeros({5})));
+  CHECK(xg::equal(xg::empty({5}, xg::kInt64).bernoulli_(1.0), xg::ones({5}, xg::kInt64)));
+  CHECK(xg::equal(xg::empty({3}, xg::kBool).bernoulli_(1.0), xg::ones({3}, xg::kBool)));
+  auto c = xg::zeros({4});
+  const auto before = c.version();
+  c.bernoulli_();
+  CHECK(c.version() == before + 1);
+  CHECK_THROWS_WITH_AS(xg::zeros({2}).bernoulli_(1.5),
+                       "bernoulli_: probability p must be in [0, 1], got 1.5 (tensor of shape [2])", xg::Error);
+  CHECK_THROWS_WITH_AS(xg::zeros({2}).bernoulli_(std::nan("")), doctest::Contains("bernoulli_: probability p"),
+                       xg::Error);
+  CHECK_THROWS_WITH_AS(xg::Tensor().bernoulli_(0.5), "bernoulli_: the tensor is undefined", xg::Error);
+  CHECK_THROWS_WITH_AS(xg::zeros({2}, xg::kFloat32, true).bernoulli_(0.5),
+                       doctest::Contains("bernoulli_: a leaf Variable that requires grad"), xg::Error);
+  CHECK_THROWS_WITH_AS(xg::zeros({2}).to(xg::kBFloat16).bernoulli_(0.5), doctest::Contains("bfloat16"), xg::Error);
+}
+
+TEST_CASE("visit_dtype calls one generic lambda with the element type of each dtype") {
+  const auto name_of = [](xg::Dtype dtype) {
+    return xg::visit_dtype(dtype, [](auto tag) -> std::string {
+      using T = decltype(tag);
+      if constexpr (std::is_same_v<T, float>) return "float";
+      else if constexpr (std::is_same_v<T, double>) return "double";
+      else if constexpr (std::is_same_v<T, std::int64_t>) return "int64_t";
+      else if constexpr (std::is_same_v<T, bool>) return "bool";
+      else return "other";
+    });
+  };
+  CHECK(name_of(xg::kFloat32) == "float");
+  CHECK(name_of(xg::kFloat64) == "double");
+  CHECK(name_of(xg::kInt64) == "int64_t");
+  CHECK(name_of(xg::kBool) == "bool");
+  CHECK_THROWS_WITH_AS(name_of(xg::kBFloat16), doctest::Contains("bfloat16"), xg::Error);
+  auto t = xg::tensor({1.0, 2.0, 4.0}, {3}, xg::kFloat64);
+  const double total = xg::visit_dtype(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    double s = 0;
+    for (std::int64_t i = 0; i < t.numel(); ++i) s += static_cast<double>(t.data_ptr<T>()[i]);
+    return s;
+  });
+  CHECK(total == 7.0);
+}
+
+TEST_CASE("RegularFile reads byte ranges of a regular file and refuses anything else, naming the op") {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("xgrad_regular_file_{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "five.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "abcde";
+  }
+  {
+    const xg::RegularFile file(path, "my_reader");
+    CHECK(file.size() == 5);
+    const auto middle = file.read(1, 3);
+    CHECK(std::string(middle.begin(), middle.end()) == "bcd");
+    CHECK(file.read_all().size() == 5);
+    CHECK_THROWS_WITH_AS(file.read(3, 4), doctest::Contains("my_reader: '"), xg::Error);
+    CHECK_THROWS_WITH_AS(file.read(3, 4), doctest::Contains("past the end of the file at byte 5"), xg::Error);
+  }
+  CHECK_THROWS_WITH_AS(xg::RegularFile(dir, "my_reader"), doctest::Contains("is a directory, not a regular file"),
+                       xg::Error);
+  CHECK_THROWS_WITH_AS(xg::RegularFile(dir / "missing.bin", "my_reader"),
+                       doctest::Contains("my_reader: cannot open"), xg::Error);
+  std::filesystem::remove_all(dir);
 }

@@ -106,7 +106,7 @@ Tensor& assign_in_place(Tensor& self, const Tensor& value_in, const char* op, bo
     NoGradGuard no_grad;
     write_values(self, value);
   }
-  ++self.impl()->storage->version;
+  self.bump_version();
   if (!recording) return self;
   if (value.shape() != self.shape()) {
     value = expand(value, self.shape());

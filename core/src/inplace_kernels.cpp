@@ -64,7 +64,7 @@ void inplace_binary(Tensor& self, const Tensor& other_in, const char* op, Combin
       for (std::int64_t j = 0; j < n; ++j) out[o + j * o_step] = combine(out[o + j * o_step], in[b + j * b_step]);
     });
   });
-  ++self.impl()->storage->version;
+  self.bump_version();
 }
 
 
@@ -107,7 +107,7 @@ Tensor& raw_fill_(Tensor& self, double value) {
                            for (std::int64_t j = 0; j < n; ++j) out[o + j * step] = static_cast<T>(value);
                          });
   });
-  ++self.impl()->storage->version;
+  self.bump_version();
   return self;
 }
 }  // namespace xgrad::detail

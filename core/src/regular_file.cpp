@@ -1,4 +1,4 @@
-#include "xgrad/detail/regular_file.hpp"
+#include "xgrad/regular_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 #include "xgrad/error.hpp"
 
-namespace xgrad::detail {
+namespace xgrad {
 
 namespace {
 const char* kind_of(mode_t mode) {
@@ -68,4 +68,4 @@ std::vector<unsigned char> RegularFile::read(std::uint64_t offset, std::uint64_t
   return bytes;
 }
 
-}  // namespace xgrad::detail
+}  // namespace xgrad

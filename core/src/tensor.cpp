@@ -2,15 +2,18 @@
 #include "xgrad/tensor.hpp"
 
 #include <cmath>
+#include <random>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "xgrad/autograd.hpp"
 #include "xgrad/detail/broadcast_iter.hpp"
+#include "xgrad/detail/inplace.hpp"
 #include "xgrad/detail/node.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/grad_mode.hpp"
+#include "xgrad/random.hpp"
 
 namespace xgrad {
 
@@ -89,6 +92,33 @@ Tensor Tensor::detach() const {
   const TensorImpl& impl = checked(*this, "detach");
   return make_strided(*this, impl.shape, impl.strides, impl.storage_offset);
 }
+
+// bernoulli_ is a raw fill (dropout's masks): never recorded, refused on a leaf that requires grad.
+Tensor& Tensor::bernoulli_(double p) {
+  check_writable(*this, "bernoulli_");
+  if (GradMode::is_enabled() && requires_grad())
+    throw Error(fmt::format("bernoulli_: a tensor that requires grad (shape {}) cannot be refilled while grad mode "
+                            "is on; wrap the call in xgrad::NoGradGuard",
+                            shape_str(shape())));
+  if (!(p >= 0.0 && p <= 1.0))
+    throw Error(fmt::format("bernoulli_: probability p must be in [0, 1], got {} (tensor of shape {})", p,
+                            shape_str(shape())));
+  Tensor draws = is_contiguous() ? *this : make_tensor(shape(), dtype(), "bernoulli_");
+  Generator::global().with_engine([&](std::mt19937_64& engine) {
+    std::bernoulli_distribution draw(p);
+    dispatch(dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* out = contiguous_data<T>(draws);
+      for (std::int64_t i = 0, n = numel(); i < n; ++i) out[i] = draw(engine) ? T(1) : T(0);
+    });
+  });
+  if (!draws.is_same(*this)) detail::raw_copy_(*this, draws);  // bumps the version itself
+  else bump_version();
+  return *this;
+}
+
+// The one place the version counter moves (saved tensors compare against it).
+void Tensor::bump_version() const { ++checked(*this, "bump_version").storage->version; }
 
 // ---- autograd record ----
 

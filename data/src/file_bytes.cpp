@@ -8,13 +8,13 @@
 #include <climits>
 #include <cstring>
 
-#include "xgrad/detail/regular_file.hpp"
 #include "xgrad/error.hpp"
+#include "xgrad/regular_file.hpp"
 
 namespace xgrad::data::detail {
 
 std::vector<unsigned char> read_file(const std::filesystem::path& path, const char* op) {
-  return xgrad::detail::RegularFile(path, op).read_all();
+  return RegularFile(path, op).read_all();
 }
 
 bool is_gzip(std::span<const unsigned char> bytes) {

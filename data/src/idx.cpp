@@ -12,9 +12,9 @@
 #include <optional>
 
 #include "file_bytes.hpp"
-#include "xgrad/detail/regular_file.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/factories.hpp"
+#include "xgrad/regular_file.hpp"
 
 namespace xgrad::data {
 
@@ -139,7 +139,7 @@ constexpr std::size_t kMaxHeaderBytes = 4 + 4 * 255;
 Tensor read(const std::filesystem::path& path, std::optional<Dtype> dtype) {
   // The header is checked against the file's size before the body is read, and no more is read or
   // decompressed than the header declares (plus one byte, to notice trailing data).
-  const xgrad::detail::RegularFile file(path, "read_idx");
+  const RegularFile file(path, "read_idx");
   const std::vector<unsigned char> head = file.read(0, std::min<std::uint64_t>(file.size(), kMaxHeaderBytes));
   const bool gzipped = detail::is_gzip(head);
   std::vector<unsigned char> compressed;

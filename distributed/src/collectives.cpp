@@ -27,20 +27,11 @@ int checked_count(const Tensor& t, const std::string& label, const char* op) {
   return static_cast<int>(t.numel());
 }
 
-void* raw_data(const Tensor& t) {
-  switch (t.dtype()) {
-    case Dtype::Float32: return t.data_ptr<float>();
-    case Dtype::Float64: return t.data_ptr<double>();
-    case Dtype::Int64: return t.data_ptr<std::int64_t>();
-    case Dtype::Bool: break;
-  }
-  return t.data_ptr<bool>();
-}
-
 void send_from_root(const Tensor& t, int count, int root, MPI_Comm comm, const char* op) {
   if (count == 0) return;
-  detail::check(MPI_Bcast(raw_data(t), count, detail::datatype(t.dtype(), op), root, comm), op, "MPI_Bcast");
-  detail::mark_modified(t);
+  detail::check(MPI_Bcast(t.mutable_bytes().data(), count, detail::datatype(t.dtype(), op), root, comm), op,
+                "MPI_Bcast");
+  t.bump_version();
 }
 
 std::string parameter_label(std::size_t i, const std::string& name) {
@@ -58,10 +49,10 @@ void all_reduce(const Tensor& tensor, Op op) {
     throw Error(fmt::format("{}: Op::Mean needs a floating-point tensor, got {}", name, dtype_name(tensor.dtype())));
   MPI_Comm comm = detail::communicator(name);
   if (count == 0) return;
-  detail::check(MPI_Allreduce(MPI_IN_PLACE, raw_data(tensor), count, detail::datatype(tensor.dtype(), name),
-                              detail::reduction(op), comm),
+  detail::check(MPI_Allreduce(MPI_IN_PLACE, tensor.mutable_bytes().data(), count,
+                              detail::datatype(tensor.dtype(), name), detail::reduction(op), comm),
                 name, "MPI_Allreduce");
-  detail::mark_modified(tensor);
+  tensor.bump_version();
   if (op == Op::Mean) {
     int ranks = 1;
     MPI_Comm_size(comm, &ranks);

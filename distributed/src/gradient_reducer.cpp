@@ -113,7 +113,7 @@ void GradientReducer::Impl::unpack(Bucket& b) const {
     const T* sum = data + b.offsets[k];
     const std::int64_t n = p.numel();  // hoisted: an out-of-line call in the condition stops vectorization
     for (std::int64_t j = 0; j < n; ++j) out[j] = sum[j] / ranks;
-    if (in_place) detail::mark_modified(g);
+    if (in_place) g.bump_version();
     else p.set_grad(g);
   }
 }
@@ -126,8 +126,7 @@ void GradientReducer::Impl::reduce(Bucket& b) {
   if (single) pack<float>(b);
   else pack<double>(b);
   const auto count = static_cast<int>(b.buffer.numel());
-  void* data = single ? static_cast<void*>(b.buffer.data_ptr<float>())
-                      : static_cast<void*>(b.buffer.data_ptr<double>());
+  void* data = b.buffer.mutable_bytes().data();
   const auto start = Clock::now();
   detail::check(MPI_Allreduce(MPI_IN_PLACE, data, count, detail::datatype(b.dtype, kName), MPI_SUM, comm), kName,
                 "MPI_Allreduce");

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/grad_mode.hpp"
 #include "xgrad/shape.hpp"
@@ -44,7 +43,5 @@ void check_writable(const Tensor& t, const char* op) {
                             "is on; wrap the call in xgrad::NoGradGuard",
                             op, shape_str(t.shape())));
 }
-
-void mark_modified(const Tensor& t) { ++t.impl()->storage->version; }
 
 }  // namespace xgrad::distributed::detail

@@ -25,8 +25,4 @@ MPI_Op reduction(Op op);
 // The in-place rule of every xgrad op: a tensor that requires grad can be written only with grad mode off.
 void check_writable(const Tensor& t, const char* op);
 
-// Records an in-place change of `t`'s storage (bumps its version, as copy_ or add_ would), so a
-// backward that saved `t` before the change notices.
-void mark_modified(const Tensor& t);
-
 }  // namespace xgrad::distributed::detail

@@ -22,13 +22,16 @@
 #include "xgrad/linalg_ops.hpp"
 #include "xgrad/parallel.hpp"
 #include "xgrad/random.hpp"
+#include "xgrad/record_backward.hpp"
 #include "xgrad/reduce.hpp"
+#include "xgrad/regular_file.hpp"
 #include "xgrad/shape.hpp"
 #include "xgrad/shape_ops.hpp"
 #include "xgrad/softmax.hpp"
 #include "xgrad/state_dict.hpp"
 #include "xgrad/tensor.hpp"
 #include "xgrad/tensor_options.hpp"
+#include "xgrad/visit_dtype.hpp"
 
 // The layers above ops.
 #include "xgrad/data.hpp"

@@ -30,9 +30,6 @@ namespace detail {
 // A tensor over memory it does not own; `owner` is kept alive as long as the storage is.
 Tensor borrow_buffer(void* data, const Shape& shape, Dtype dtype, std::shared_ptr<void> owner);
 
-// Counts as an in-place change of t's storage (saved tensors that share it then refuse backward).
-void bump_version(const Tensor& t);
-
 // The dtype a C++ value type is stored as: float -> float32, double -> float64, other integers ->
 // int64, bool -> bool.
 template <class T>
@@ -66,7 +63,7 @@ auto as_xtensor(const Tensor& t) {
     throw Error(fmt::format("as_xtensor: a tensor of dtype {} and shape {} cannot be viewed with this value type; "
                             "use the one of its dtype (float, double, std::int64_t or bool)",
                             dtype_name(t.dtype()), shape_str(t.shape())));
-  if constexpr (!std::is_const_v<T>) detail::bump_version(t);
+  if constexpr (!std::is_const_v<T>) t.bump_version();
   std::vector<std::size_t> shape(t.shape().begin(), t.shape().end());
   // The tensor's shared impl rides along as the adaptor's owner: the storage outlives every copy of it.
   return xt::adapt_smart_ptr(static_cast<T*>(t.template data_ptr<Value>()), shape, t.impl_ptr());

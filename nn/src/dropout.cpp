@@ -2,11 +2,9 @@
 // (g · mask), so dropout needs no backward of its own and works under create_graph.
 #include "xgrad/nn/dropout.hpp"
 
-#include <random>
-
 #include "xgrad/arithmetic.hpp"
-#include "xgrad/detail/tensor_impl.hpp"
-#include "xgrad/random.hpp"
+#include "xgrad/error.hpp"
+#include "xgrad/factories.hpp"
 
 namespace xgrad::nn {
 
@@ -27,16 +25,8 @@ Tensor dropout(const Tensor& x, double p, bool training) {
                             shape_str(x.shape())));
   if (!training || p == 0.0) return x;
   if (p == 1.0) return x * 0.0;  // everything dropped (NaN stays NaN, as torch)
-  Tensor mask = make_tensor(x.shape(), x.dtype());
-  const double scale = 1.0 / (1.0 - p);
-  Generator::global().with_engine([&](std::mt19937_64& engine) {
-    std::bernoulli_distribution keep(1.0 - p);
-    dispatch(x.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      T* m = mask.data_ptr<T>();
-      for (std::int64_t i = 0, n_ = mask.numel(); i < n_; ++i) m[i] = keep(engine) ? static_cast<T>(scale) : T(0);
-    });
-  });
+  Tensor mask = empty(x.shape(), x.dtype());
+  mask.bernoulli_(1.0 - p).mul_(1.0 / (1.0 - p));  // kept elements scaled, so the expectation is x
   return x * mask;
 }
 

@@ -4,17 +4,18 @@
 #include <tuple>
 #include <type_traits>
 
-#include "xgrad/detail/tensor_impl.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/visit_dtype.hpp"
 
 namespace xgrad::nn::detail {
 
 template <class F, class... Inputs>
 Tensor map_elementwise(const Tensor& first_in, F f, const Inputs&... rest_in) {
-  // The loop reads dense buffers: strided views are copied first.
-  const Tensor first = dense(first_in);
-  const auto rest = std::make_tuple(dense(rest_in)...);
-  Tensor out = make_tensor(first.shape(), first.dtype());
-  dispatch(first.dtype(), [&](auto tag) {
+  // The loop reads dense buffers: strided views are copied first (detached: nothing to record).
+  const Tensor first = first_in.detach().contiguous();
+  const auto rest = std::make_tuple(rest_in.detach().contiguous()...);
+  Tensor out = empty(first.shape(), first.dtype());
+  visit_dtype(first.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const T* a = first.data_ptr<T>();

@@ -12,9 +12,10 @@
 #include "loss_common.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/broadcast.hpp"
-#include "xgrad/detail/node.hpp"
 #include "xgrad/elementwise.hpp"
 #include "xgrad/nn/functional.hpp"
+#include "xgrad/record_backward.hpp"
+#include "xgrad/visit_dtype.hpp"
 
 namespace xgrad::nn {
 
@@ -27,8 +28,8 @@ Tensor log1p_exp(const Tensor& z) {
     using T = decltype(v);
     return v > T(0) ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
   });
-  if (should_record({&z}))
-    record("LogOnePlusExpBackward", out, {&z},
+  if (autograd::should_record({&z}))
+    autograd::record_backward("LogOnePlusExpBackward", out, {&z},
            [sz = SavedTensor(z)](const Tensor& g) { return Grads{g * sigmoid(sz.get())}; });
   return out;
 }
@@ -47,8 +48,8 @@ Tensor bce_elementwise(const Tensor& x, const Tensor& t) {
         return (tv - T(1)) * std::max(std::log1p(-xv), T(-100)) - tv * std::max(std::log(xv), T(-100));
       },
       t);
-  if (should_record({&x, &t})) {
-    record("BinaryCrossEntropyBackward", out, {&x, &t},
+  if (autograd::should_record({&x, &t})) {
+    autograd::record_backward("BinaryCrossEntropyBackward", out, {&x, &t},
            [sx = SavedTensor(x), st = SavedTensor(t), need_x = x.requires_grad(),
             need_t = t.requires_grad()](const Tensor& g) {
              const Tensor& xv = sx.get();
@@ -81,8 +82,8 @@ Tensor bce_logits_elementwise(const Tensor& x, const Tensor& t, const Tensor& p)
     out = detail::map_elementwise(
         x, [&](auto xv, auto tv) { return (decltype(xv)(1) - tv) * xv + softplus_neg(xv); }, t);
   }
-  if (should_record({&x, &t, &p})) {
-    record("BinaryCrossEntropyWithLogitsBackward", out, {&x, &t, &p},
+  if (autograd::should_record({&x, &t, &p})) {
+    autograd::record_backward("BinaryCrossEntropyWithLogitsBackward", out, {&x, &t, &p},
            [sx = SavedTensor(x), st = SavedTensor(t), sp = p.defined() ? SavedTensor(p) : SavedTensor(),
             need_x = x.requires_grad(), need_t = t.requires_grad(),
             need_p = p.defined() && p.requires_grad()](const Tensor& g) {
@@ -108,8 +109,8 @@ Tensor bce_logits_elementwise(const Tensor& x, const Tensor& t, const Tensor& p)
 }
 
 void check_probabilities(const Tensor& x_in) {
-  const Tensor x = x_in.contiguous();
-  dispatch(x.dtype(), [&](auto tag) {
+  const Tensor x = x_in.detach().contiguous();
+  visit_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const T* v = x.data_ptr<T>();

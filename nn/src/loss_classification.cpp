@@ -12,12 +12,15 @@
 
 #include "loss_common.hpp"
 #include "xgrad/arithmetic.hpp"
-#include "xgrad/detail/node.hpp"
 #include "xgrad/elementwise.hpp"
+#include "xgrad/factories.hpp"
+#include "xgrad/grad_mode.hpp"
 #include "xgrad/indexing.hpp"
 #include "xgrad/nn/functional.hpp"
 #include "xgrad/parallel.hpp"
+#include "xgrad/record_backward.hpp"
 #include "xgrad/shape_ops.hpp"
+#include "xgrad/visit_dtype.hpp"
 
 namespace xgrad::nn {
 
@@ -116,11 +119,11 @@ void for_each_row_coefficients(const CrossEntropySaved& s, std::int64_t rows, st
 }
 
 Tensor cross_entropy_backward(const Tensor& g_in, const CrossEntropySaved& s) {
-  const Tensor g = dense(g_in);  // the gradient of a mean arrives as an expanded view
+  const Tensor g = g_in.detach().contiguous();  // the gradient of a mean arrives as an expanded view
   const std::int64_t rows = s.probs.size(0), classes = s.probs.size(1);
-  Tensor a = make_tensor({rows}, g.dtype());
-  Tensor b = make_tensor({rows, classes}, g.dtype());
-  dispatch(g.dtype(), [&](auto tag) {
+  Tensor a = empty({rows}, g.dtype());
+  Tensor b = empty({rows, classes}, g.dtype());
+  visit_dtype(g.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       T* pa = a.data_ptr<T>();
@@ -131,10 +134,10 @@ Tensor cross_entropy_backward(const Tensor& g_in, const CrossEntropySaved& s) {
       });
     }
   });
-  if (GradModeFast::enabled())  // create_graph: the same formula in differentiable ops
+  if (GradMode::is_enabled())  // create_graph: the same formula in differentiable ops
     return unsqueeze(g * a, 1) * softmax(s.rows.get(), 1) - unsqueeze(g, 1) * b;
-  Tensor dx = make_tensor({rows, classes}, g.dtype());
-  dispatch(g.dtype(), [&](auto tag) {
+  Tensor dx = empty({rows, classes}, g.dtype());
+  visit_dtype(g.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const T *pg = g.data_ptr<T>(), *pa = a.data_ptr<T>(), *pb = b.data_ptr<T>(), *pp = s.probs.data_ptr<T>();
@@ -151,11 +154,11 @@ Tensor cross_entropy_backward(const Tensor& g_in, const CrossEntropySaved& s) {
 Tensor cross_entropy_rows(const Tensor& x, const Tensor& target, const Tensor& weight, std::int64_t ignore_index,
                           double eps, double& total_weight) {
   const std::int64_t rows = x.size(0), classes = x.size(1);
-  Tensor losses = make_tensor({rows}, x.dtype());
-  Tensor probs = make_tensor({rows, classes}, x.dtype());
+  Tensor losses = empty({rows}, x.dtype());
+  Tensor probs = empty({rows, classes}, x.dtype());
   const std::int64_t* y = target.data_ptr<std::int64_t>();
   total_weight = 0;
-  dispatch(x.dtype(), [&](auto tag) {
+  visit_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const T* in = x.data_ptr<T>();
@@ -200,8 +203,8 @@ Tensor cross_entropy_rows(const Tensor& x, const Tensor& target, const Tensor& w
       for (const double wy : row_weight) total_weight += wy;
     }
   });
-  if (should_record({&x})) {
-    record("CrossEntropyBackward", losses, {&x},
+  if (autograd::should_record({&x})) {
+    autograd::record_backward("CrossEntropyBackward", losses, {&x},
            [s = CrossEntropySaved{SavedTensor(x), probs, target, weight, ignore_index, eps}](const Tensor& g) {
              return Grads{cross_entropy_backward(g, s)};
            });
@@ -282,10 +285,10 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   const Tensor weight = class_weight(loss, options.weight, r.classes, input.dtype());
   // Ignored rows pick class 0 with weight 0; the weights are constants.
   const std::int64_t rows = r.target.numel();
-  Tensor safe = make_tensor({rows, 1}, kInt64);
-  Tensor wy = make_tensor({rows}, input.dtype());
+  Tensor safe = empty({rows, 1}, kInt64);
+  Tensor wy = empty({rows}, input.dtype());
   double total_weight = 0;
-  dispatch(input.dtype(), [&](auto tag) {
+  visit_dtype(input.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const std::int64_t* y = r.target.data_ptr<std::int64_t>();

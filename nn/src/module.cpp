@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "xgrad/detail/tensor_impl.hpp"
+#include "xgrad/error.hpp"
 #include "xgrad/grad_mode.hpp"
 
 namespace xgrad::nn {
@@ -27,16 +27,6 @@ std::string demangle(const char* mangled) {
 }  // namespace detail
 
 namespace {
-
-// Points every handle of `param` at `data` (torch's set_data): the module's members, the registry
-// and users' copies share one TensorImpl, so swapping its contents updates them all at once.
-void set_data(const Tensor& param, const Tensor& data) {
-  TensorImpl& impl = *param.impl();
-  impl.storage = data.impl()->storage;
-  impl.shape = data.shape();
-  impl.numel = data.numel();
-  impl.dtype = data.dtype();
-}
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
@@ -182,9 +172,12 @@ void Module::to(Dtype dtype) {
   std::unordered_set<const TensorImpl*> seen;
   auto convert = [&](const Tensor& t) {
     if (!t.is_floating_point() || t.dtype() == dtype || !seen.insert(t.impl()).second) return;
-    const Tensor grad = t.grad();
-    set_data(t, t.detach().to(dtype));
-    if (grad.defined()) t.impl()->grad = grad.to(dtype);
+    // set_data changes the tensor every handle shares (the module's members, the registry, users'
+    // copies), so they all see the converted values at once.
+    Tensor shared = t;
+    const Tensor grad = shared.grad();
+    shared.set_data(shared.detach().to(dtype));
+    if (grad.defined()) shared.set_grad(grad.to(dtype));
   };
   walk("", true, [&](const std::string&, const Module& m) {
     for (const auto& entry : m.parameters_) convert(entry.second);

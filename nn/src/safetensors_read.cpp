@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "safetensors_format.hpp"
-#include "xgrad/detail/regular_file.hpp"
-#include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/error.hpp"
+#include "xgrad/factories.hpp"
 #include "xgrad/nn/serialize.hpp"
+#include "xgrad/regular_file.hpp"
 
 namespace xgrad::nn {
 
@@ -110,7 +110,12 @@ void check_layout(const std::string& path, std::vector<Entry>& entries, std::uin
 }
 
 Tensor read_tensor(const std::string& path, const Entry& e, const unsigned char* data, std::uint64_t data_at) {
-  Tensor t = make_tensor(e.shape, e.dtype, "nn::load");
+  Tensor t;
+  try {
+    t = empty(e.shape, e.dtype);
+  } catch (const Error& error) {  // no memory for it: say which file and tensor asked
+    throw Error(fmt::format("nn::load: '{}': tensor '{}': {}", path, e.name, error.what()));
+  }
   const std::size_t nbytes = static_cast<std::size_t>(e.end - e.begin);
   const unsigned char* src = data + e.begin;
   if (e.dtype == kBool)  // any byte other than 0 or 1 would be an invalid C++ bool
@@ -118,7 +123,7 @@ Tensor read_tensor(const std::string& path, const Entry& e, const unsigned char*
       if (src[i] > 1)
         throw Error(fmt::format("nn::load: '{}': tensor '{}' holds the value {} at byte {}, not a bool (0 or 1)", path,
                                 e.name, src[i], data_at + e.begin + i));
-  auto* dst = static_cast<unsigned char*>(t.impl()->storage->data);
+  auto* dst = reinterpret_cast<unsigned char*>(t.mutable_bytes().data());
   if (nbytes > 0) std::memcpy(dst, src, nbytes);
   safetensors::to_or_from_little_endian(dst, nbytes, element_size(e.dtype));
   return t;
@@ -129,7 +134,7 @@ Tensor read_tensor(const std::string& path, const Entry& e, const unsigned char*
 SafetensorsFile load_file(const std::string& path) {
   // The header is read and checked against the file's size before the data; a directory or device
   // is refused before anything is read.
-  const xgrad::detail::RegularFile file(path, "nn::load");
+  const RegularFile file(path, "nn::load");
   const std::uint64_t size = file.size();
   if (size < 8)
     throw Error(

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -22,16 +23,12 @@
 #include <nlohmann/json.hpp>
 
 #include "safetensors_format.hpp"
-#include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/nn/serialize.hpp"
 
 namespace xgrad::nn {
 
 namespace {
-
-// A tensor's bytes: storage is contiguous and views share it from its start (xgrad has no offsets).
-const unsigned char* raw_bytes(const Tensor& t) { return static_cast<const unsigned char*>(t.impl()->storage->data); }
 
 std::string build_header(const StateDict& state, const Metadata& metadata, const std::string& path) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
@@ -196,13 +193,14 @@ void save(const StateDict& state, const std::string& path_given, const Metadata&
   file.write(header.data(), header.size(), path);
   std::vector<unsigned char> swapped;
   for (const auto& [name, t] : state) {
-    const std::size_t nbytes = static_cast<std::size_t>(t.numel()) * element_size(t.dtype());
+    const std::span<const std::byte> bytes = t.bytes();
     if constexpr (std::endian::native == std::endian::little) {
-      file.write(raw_bytes(t), nbytes, path);
+      file.write(bytes.data(), bytes.size(), path);
     } else {
-      swapped.assign(raw_bytes(t), raw_bytes(t) + nbytes);
-      safetensors::to_or_from_little_endian(swapped.data(), nbytes, element_size(t.dtype()));
-      file.write(swapped.data(), nbytes, path);
+      const auto* first = reinterpret_cast<const unsigned char*>(bytes.data());
+      swapped.assign(first, first + bytes.size());
+      safetensors::to_or_from_little_endian(swapped.data(), bytes.size(), element_size(t.dtype()));
+      file.write(swapped.data(), bytes.size(), path);
     }
   }
   file.commit(path);

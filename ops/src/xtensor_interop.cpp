@@ -5,8 +5,6 @@
 
 namespace xgrad::detail {
 
-void bump_version(const Tensor& t) { ++t.impl()->storage->version; }
-
 Tensor borrow_buffer(void* data, const Shape& shape, Dtype dtype, std::shared_ptr<void> owner) {
   const std::size_t nbytes = static_cast<std::size_t>(shape_numel(shape)) * element_size(dtype);
   return make_view(std::make_shared<Storage>(data, nbytes, std::move(owner)), shape, dtype);

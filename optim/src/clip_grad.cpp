@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "update_common.hpp"
-#include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/error.hpp"
 
 namespace xgrad::nn::utils {
@@ -29,8 +28,6 @@ std::vector<Tensor> gradients(const std::vector<Tensor>& parameters, const char*
   }
   return grads;
 }
-
-void mark_changed(const Tensor& t) { ++t.impl()->storage->version; }
 
 }  // namespace
 
@@ -95,7 +92,7 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
         for (std::int64_t i = first; i < first + count; ++i) x[i] *= c;
       });
     });
-    mark_changed(g);
+    g.bump_version();
   }
   return total;
 }
@@ -115,7 +112,7 @@ void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) 
         for (std::int64_t i = first; i < first + count; ++i) x[i] = std::min(std::max(x[i], lo), hi);
       });
     });
-    mark_changed(g);
+    g.bump_version();
   }
 }
 

@@ -39,6 +39,11 @@ void LRScheduler::step() {
   apply(get_lr());
 }
 
+void LRScheduler::rewind_initial_step(bool step_again) {
+  --last_epoch_;
+  if (step_again) initial_step();
+}
+
 void LRScheduler::restart() {
   ++step_count_;
   last_epoch_ = 0;

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/grad_mode.hpp"
@@ -144,8 +143,6 @@ Optimizer::ParamState& Optimizer::state_for(const Tensor& param) {
   }
   return it->second;
 }
-
-void Optimizer::bump_version(const Tensor& t) { ++t.impl()->storage->version; }
 
 // ---- state_dict ----
 

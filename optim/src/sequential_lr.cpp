@@ -28,8 +28,7 @@ SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<LRScheduler*> sched
   // As torch: back to the initial lrs, undo the step each scheduler's constructor took, and start
   // the first scheduler again.
   for (std::size_t g = 0; g < optimizer.num_param_groups(); ++g) optimizer.set_lr(g, *optimizer.initial_lr(g));
-  for (LRScheduler* s : schedulers_) --s->last_epoch_;
-  schedulers_[0]->initial_step();
+  for (std::size_t i = 0; i < schedulers_.size(); ++i) schedulers_[i]->rewind_initial_step(/*step_again=*/i == 0);
   last_lr_ = schedulers_[0]->get_last_lr();
 }
 

@@ -9,6 +9,7 @@
 #include <iosfwd>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -103,7 +104,19 @@ class Tensor {
   Tensor& sigmoid_();
   Tensor& tanh_();
   Tensor& clamp_(std::optional<double> min, std::optional<double> max = std::nullopt);
+  // Fills with 1 (probability p) or 0 (probability 1 − p), drawn from the global generator
+  // (manual_seed), as torch's bernoulli_(p).
+  Tensor& bernoulli_(double p = 0.5);
   std::uint32_t version() const;
+  // Records an in-place change made through data_ptr or mutable_bytes: bumps the version counter
+  // that tensors saved for backward are checked against, as copy_ and add_ do for their own writes.
+  void bump_version() const;
+
+  // The numel() * element_size(dtype()) bytes of a contiguous tensor, for code that moves data
+  // without knowing its type (file readers and writers, collectives). Writing through
+  // mutable_bytes() is an in-place change: call bump_version() afterwards.
+  std::span<const std::byte> bytes() const;
+  std::span<std::byte> mutable_bytes() const;
 
   // Autograd.
   Tensor& requires_grad_(bool requires_grad = true);

@@ -10,6 +10,7 @@
 
 #include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/error.hpp"
+#include "xgrad/record_backward.hpp"  // Grads, SavedTensor
 
 namespace xgrad {
 
@@ -20,8 +21,6 @@ struct Edge {
   Shape shape;
   Dtype dtype;
 };
-
-using Grads = std::vector<Tensor>;
 
 struct Node {
   Node();
@@ -63,25 +62,6 @@ void release_node(std::shared_ptr<Node>&& node);
 
 // The node a gradient for `t` flows into: its grad_fn, its accumulator for a leaf, or null.
 std::shared_ptr<Node> gradient_edge(const Tensor& t);
-
-// A tensor an op keeps for its backward. It remembers the storage version at save time and
-// refuses to hand the tensor back if an in-place op changed it since.
-class SavedTensorModified : public Error {
- public:
-  using Error::Error;
-};
-
-class SavedTensor {
- public:
-  SavedTensor() = default;
-  explicit SavedTensor(Tensor t);
-  const Tensor& get() const;
-  bool defined() const { return tensor_.defined(); }
-
- private:
-  Tensor tensor_;
-  std::uint32_t version_ = 0;
-};
 
 // Saves `t` only when `needed` (typically: the other operand requires grad), so a backward keeps
 // just what the gradients it will compute read.

@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "xgrad/tensor.hpp"
+#include "xgrad/visit_dtype.hpp"
 
 namespace xgrad {
 
@@ -103,21 +105,10 @@ Tensor make_view_of(const Tensor& t, const Shape& shape, const Strides& strides,
 // A new tensor looking at `t`'s storage with another geometry (no history, no view base).
 Tensor make_strided(const Tensor& t, const Shape& shape, const Strides& strides, std::int64_t offset);
 
-// Generic kernels compute in float32/float64: a bfloat16 tensor reaching one is an error that says
-// what to do (bfloat16 is a storage and matrix-product type here, see dtype.hpp).
-[[noreturn]] void throw_bfloat16_unsupported();
-
-// Calls f with a typed null pointer for the dtype, e.g. dispatch(dt, [&](auto tag){ using T = decltype(tag); })
+// Calls f with a typed value for the dtype (bfloat16 throws): visit_dtype's internal name.
 template <class F>
 decltype(auto) dispatch(Dtype dtype, F&& f) {
-  switch (dtype) {
-    case Dtype::Float32: return f(float{});
-    case Dtype::Float64: return f(double{});
-    case Dtype::Int64: return f(std::int64_t{});
-    case Dtype::BFloat16: throw_bfloat16_unsupported();
-    case Dtype::Bool: break;
-  }
-  return f(bool{});
+  return visit_dtype(dtype, std::forward<F>(f));
 }
 
 }  // namespace xgrad

@@ -50,6 +50,13 @@ class LRScheduler {
   // or holds another number of groups than the optimizer has; changes nothing then.
   void load_state_dict(const StateDict& state);
 
+  // What SequentialLR does to the schedulers it runs, as torch's SequentialLR does:
+  // rewind_initial_step takes back the step the constructor took (last_epoch − 1, lrs untouched) and,
+  // with `step_again`, takes that step again from the groups' current lrs (torch's _initial_step);
+  // restart starts the schedule again at epoch 0 (torch's step(0)), at the scheduler's milestone.
+  void rewind_initial_step(bool step_again);
+  void restart();
+
  protected:
   LRScheduler(Optimizer& optimizer, const char* kind);
   // torch's _initial_step: every derived constructor ends with it, once its own fields are set.
@@ -64,9 +71,6 @@ class LRScheduler {
   virtual void load_extra(const StateDict&) {}
   std::vector<double> current_lrs() const;
   void apply(const std::vector<double>& lrs);  // writes the lrs into the groups and records last_lr
-
-  friend class SequentialLR;  // rewinds and restarts the schedulers it sequences
-  void restart();
 
   Optimizer& optimizer_;
   const char* kind_;

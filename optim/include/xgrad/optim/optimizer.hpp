@@ -95,7 +95,7 @@ class Optimizer {
       const Tensor grad = grad_for_update(params[i], group, i);
       if (!grad.defined()) continue;
       f(params[i], grad, state_for(params[i]));
-      bump_version(params[i]);
+      params[i].bump_version();  // f wrote through data_ptr: saved tensors must notice
     }
   }
 
@@ -104,8 +104,6 @@ class Optimizer {
   // The gradient to apply to param (undefined: skip it), checked against the parameter's dtype.
   Tensor grad_for_update(const Tensor& param, std::size_t group, std::size_t index) const;
   ParamState& state_for(const Tensor& param);
-  // Records an in-place change made through data_ptr, so saved tensors notice it.
-  static void bump_version(const Tensor& t);
   void check_group(std::size_t group, const char* what) const;
 
   std::string name_;

@@ -1,13 +1,13 @@
 // A file opened for reading that is known to be a regular file, for the readers of IDX, CSV and
-// safetensors files. Directories, devices, FIFOs and sockets are refused before a byte is read:
-// they have no size to check a header against, and /dev/zero or /dev/urandom never end.
+// safetensors files (and users' own readers). Directories, devices, FIFOs and sockets are refused
+// before a byte is read: they have no size to check a header against, and /dev/zero never ends.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <vector>
 
-namespace xgrad::detail {
+namespace xgrad {
 
 class RegularFile {
  public:
@@ -30,4 +30,4 @@ class RegularFile {
   std::uint64_t size_ = 0;
 };
 
-}  // namespace xgrad::detail
+}  // namespace xgrad
