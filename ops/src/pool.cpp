@@ -1,6 +1,6 @@
 // Pooling as compositions of differentiable ops, so every order of derivative comes from theirs:
 //   max_pool2d          = gather(x, argmax indices)        (the index search is the only kernel here)
-//   avg_pool2d          = depthwise conv2d with a constant 1/(kh·kw) kernel (÷ real counts if asked)
+//   avg_pool2d          = depthwise conv2d with a ones kernel, times constant 1/divisor per window
 //   adaptive_avg_pool2d = P_h · x · P_wᵀ with constant averaging matrices
 #include "xgrad/pool.hpp"
 
@@ -18,6 +18,7 @@
 #include "xgrad/grad_mode.hpp"
 #include "xgrad/indexing.hpp"
 #include "xgrad/linalg.hpp"
+#include "xgrad/pad.hpp"
 #include "xgrad/parallel.hpp"
 #include "xgrad/shape_ops.hpp"
 
@@ -46,8 +47,19 @@ struct Window {
   std::int64_t oh, ow;
 };
 
+// Windows along one axis, as torch: floor((in + 2·pad − span) / stride) + 1, or with ceil_mode
+// rounded up, less a last window that would start past the input and its left padding.
+std::int64_t windows(std::int64_t in, std::int64_t span, std::int64_t stride, std::int64_t pad, bool ceil_mode) {
+  const std::int64_t room = in + 2 * pad - span + (ceil_mode ? stride - 1 : 0);
+  if (room < 0) return 0;
+  std::int64_t out = room / stride + 1;
+  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
 // Checks the options as torch does and gives the output size.
-Window window(const char* op, const Tensor& x, IntPair kernel, IntPair stride, IntPair padding, IntPair dilation) {
+Window window(const char* op, const Tensor& x, IntPair kernel, IntPair stride, IntPair padding, IntPair dilation,
+              bool ceil_mode) {
   if (stride[0] == 0 && stride[1] == 0) stride = kernel;
   for (int d = 0; d < 2; ++d) {
     if (kernel[d] < 1 || stride[d] < 1 || dilation[d] < 1)
@@ -57,14 +69,13 @@ Window window(const char* op, const Tensor& x, IntPair kernel, IntPair stride, I
       throw Error(fmt::format("{}: padding {} must be non-negative and at most half the kernel {}", op,
                               pair_str(padding), pair_str(kernel)));
   }
-  Window w{kernel, stride, padding, dilation, 0, 0};
-  const std::int64_t h = x.size(-2), wd = x.size(-1);
   const std::int64_t span_h = dilation[0] * (kernel[0] - 1) + 1, span_w = dilation[1] * (kernel[1] - 1) + 1;
-  if (span_h > h + 2 * padding[0] || span_w > wd + 2 * padding[1])
-    throw Error(fmt::format("{}: kernel {} (dilation {}) is larger than the padded input of shape {} (padding {})", op,
-                            pair_str(kernel), pair_str(dilation), shape_str(x.shape()), pair_str(padding)));
-  w.oh = (h + 2 * padding[0] - span_h) / stride[0] + 1;
-  w.ow = (wd + 2 * padding[1] - span_w) / stride[1] + 1;
+  Window w{kernel, stride, padding, dilation, windows(x.size(-2), span_h, stride[0], padding[0], ceil_mode),
+           windows(x.size(-1), span_w, stride[1], padding[1], ceil_mode)};
+  if (w.oh < 1 || w.ow < 1)
+    throw Error(fmt::format("{}: kernel {} (dilation {}) is larger than the padded input of shape {} (padding {}{})",
+                            op, pair_str(kernel), pair_str(dilation), shape_str(x.shape()), pair_str(padding),
+                            ceil_mode ? ", ceil_mode" : ""));
   return w;
 }
 
@@ -80,19 +91,34 @@ Taps inside(std::int64_t in, std::int64_t kernel, std::int64_t dilation, std::in
   return {std::min(lo, kernel), std::max(std::min(lo, kernel), hi)};
 }
 
-// The flat H·W index of each window's maximum; NaN wins (the last NaN, as torch's kernel). Padding
-// at most half the kernel keeps every window non-empty.
+// Each output row's (column's) taps: the same for every plane, so found once (the divisions would
+// otherwise dominate small windows). A dilated window can fall wholly on padding; torch returns −inf
+// there, we refuse it.
+struct TapTable {
+  std::vector<Taps> rows, cols;
+};
+TapTable tap_table(const char* op, const Tensor& x, const Window& win) {
+  TapTable t{std::vector<Taps>(static_cast<std::size_t>(win.oh)), std::vector<Taps>(static_cast<std::size_t>(win.ow))};
+  for (std::int64_t oy = 0; oy < win.oh; ++oy)
+    t.rows[oy] = inside(x.size(-2), win.kernel[0], win.dilation[0], win.padding[0], oy * win.stride[0]);
+  for (std::int64_t ox = 0; ox < win.ow; ++ox)
+    t.cols[ox] = inside(x.size(-1), win.kernel[1], win.dilation[1], win.padding[1], ox * win.stride[1]);
+  const auto empty = [](const Taps& taps) { return taps.lo >= taps.hi; };
+  if (std::any_of(t.rows.begin(), t.rows.end(), empty) || std::any_of(t.cols.begin(), t.cols.end(), empty))
+    throw Error(fmt::format("{}: with kernel {}, dilation {} and padding {} a window of input shape {} covers only "
+                            "padding",
+                            op, pair_str(win.kernel), pair_str(win.dilation), pair_str(win.padding),
+                            shape_str(x.shape())));
+  return t;
+}
+
+// The flat H·W index of each window's maximum; NaN wins (the last NaN, as torch's kernel).
 template <class T>
 void argmax_windows(const T* x, std::int64_t planes, std::int64_t h, std::int64_t w, const Window& win,
-                    std::int64_t* out) {
+                    const TapTable& taps, std::int64_t* out) {
   const std::int64_t spatial = win.oh * win.ow;
   const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(1, spatial * win.kernel[0] * win.kernel[1]));
-  // The same for every plane: computed once (the divisions would otherwise dominate small windows).
-  std::vector<Taps> row_taps(static_cast<std::size_t>(win.oh)), col_taps(static_cast<std::size_t>(win.ow));
-  for (std::int64_t oy = 0; oy < win.oh; ++oy)
-    row_taps[oy] = inside(h, win.kernel[0], win.dilation[0], win.padding[0], oy * win.stride[0]);
-  for (std::int64_t ox = 0; ox < win.ow; ++ox)
-    col_taps[ox] = inside(w, win.kernel[1], win.dilation[1], win.padding[1], ox * win.stride[1]);
+  const std::vector<Taps>&row_taps = taps.rows, &col_taps = taps.cols;
   parallel_for(0, planes, grain, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t p = begin; p < end; ++p) {
       const T* plane = x + p * h * w;
@@ -124,47 +150,66 @@ void argmax_windows(const T* x, std::int64_t planes, std::int64_t h, std::int64_
 }  // namespace
 
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, IntPair kernel, IntPair stride, IntPair padding,
-                                                   IntPair dilation) {
+                                                   IntPair dilation, bool ceil_mode) {
   const char* op = "max_pool2d";
   const Tensor x = as_batch(op, x_in);
   check_floating(op, x);
-  const Window win = window(op, x, kernel, stride, padding, dilation);
+  const Window win = window(op, x, kernel, stride, padding, dilation, ceil_mode);
+  const TapTable taps = tap_table(op, x, win);
   const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   Tensor indices = make_tensor({n, c, win.oh, win.ow}, kInt64, op);
   const Tensor xd = x.detach().contiguous();
   if (x.dtype() == kFloat64)
-    argmax_windows(xd.data_ptr<double>(), n * c, h, w, win, indices.data_ptr<std::int64_t>());
+    argmax_windows(xd.data_ptr<double>(), n * c, h, w, win, taps, indices.data_ptr<std::int64_t>());
   else
-    argmax_windows(xd.data_ptr<float>(), n * c, h, w, win, indices.data_ptr<std::int64_t>());
+    argmax_windows(xd.data_ptr<float>(), n * c, h, w, win, taps, indices.data_ptr<std::int64_t>());
   const Tensor values = reshape(gather(reshape(x, {n, c, h * w}), 2, reshape(indices, {n, c, win.oh * win.ow})),
                                 {n, c, win.oh, win.ow});
   return {restore(values, x_in), restore(indices, x_in)};
 }
 
-Tensor max_pool2d(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding, IntPair dilation) {
-  return std::get<0>(max_pool2d_with_indices(x, kernel, stride, padding, dilation));
+Tensor max_pool2d(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding, IntPair dilation, bool ceil_mode) {
+  return std::get<0>(max_pool2d_with_indices(x, kernel, stride, padding, dilation, ceil_mode));
 }
 
-Tensor avg_pool2d(const Tensor& x_in, IntPair kernel, IntPair stride, IntPair padding, bool count_include_pad) {
+Tensor avg_pool2d(const Tensor& x_in, IntPair kernel, IntPair stride, IntPair padding, bool ceil_mode,
+                  bool count_include_pad, std::int64_t divisor_override) {
   const char* op = "avg_pool2d";
   const Tensor x = as_batch(op, x_in);
   check_floating(op, x);
-  const Window win = window(op, x, kernel, stride, padding, {1, 1});
+  if (divisor_override < 0)
+    throw Error(fmt::format("avg_pool2d: divisor_override must be positive, got {} (input shape {})", divisor_override,
+                            shape_str(x.shape())));
+  const Window win = window(op, x, kernel, stride, padding, {1, 1}, ceil_mode);
   const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  // Every plane pooled as its own one-channel image.
-  const Tensor ones_kernel = ones({1, 1, kernel[0], kernel[1]}, x.dtype());
-  Tensor sums = conv2d(reshape(x, {n * c, 1, h, w}), ones_kernel, Tensor(), win.stride, Padding2d(padding));
-  Tensor out;
-  if (count_include_pad) {
-    out = sums * (1.0 / static_cast<double>(kernel[0] * kernel[1]));
-  } else {
-    Tensor counts;  // real elements per window: the same sum over an all-ones image (a constant)
-    {
-      NoGradGuard no_grad;
-      counts = conv2d(ones({1, 1, h, w}, x.dtype()), ones_kernel, Tensor(), win.stride, Padding2d(padding));
+  // A ceil_mode window may reach past the padding: zeros there (beyond what conv2d pads) make every
+  // window's sum a plain convolution of the padded image.
+  const std::int64_t extra_h = std::max<std::int64_t>(0, (win.oh - 1) * win.stride[0] + kernel[0] - h - 2 * padding[0]);
+  const std::int64_t extra_w = std::max<std::int64_t>(0, (win.ow - 1) * win.stride[1] + kernel[1] - w - 2 * padding[1]);
+  Tensor planes = reshape(x, {n * c, 1, h, w});  // every plane pooled as its own one-channel image
+  if (extra_h > 0 || extra_w > 0) planes = pad(planes, {0, extra_w, 0, extra_h});
+  const Tensor sums = conv2d(planes, ones({1, 1, kernel[0], kernel[1]}, x.dtype()), Tensor(), win.stride,
+                             Padding2d(padding));
+
+  // The divisor of each window, as torch: the window clipped to the padded input, or to the input
+  // itself without count_include_pad.
+  std::vector<double> divisors(static_cast<std::size_t>(win.oh * win.ow));
+  for (std::int64_t oy = 0; oy < win.oh; ++oy)
+    for (std::int64_t ox = 0; ox < win.ow; ++ox) {
+      std::int64_t y0 = oy * win.stride[0] - padding[0], x0 = ox * win.stride[1] - padding[1];
+      std::int64_t y1 = std::min(y0 + kernel[0], h + padding[0]), x1 = std::min(x0 + kernel[1], w + padding[1]);
+      if (!count_include_pad) {
+        y0 = std::max<std::int64_t>(y0, 0), x0 = std::max<std::int64_t>(x0, 0);
+        y1 = std::min(y1, h), x1 = std::min(x1, w);
+      }
+      divisors[oy * win.ow + ox] =
+          divisor_override > 0 ? static_cast<double>(divisor_override) : static_cast<double>((y1 - y0) * (x1 - x0));
     }
-    out = sums / counts;
-  }
+  Tensor out;
+  if (std::all_of(divisors.begin(), divisors.end(), [&](double d) { return d == divisors[0]; }))
+    out = sums * (1.0 / divisors[0]);  // one scalar: the common case, and cheaper than a division
+  else
+    out = sums / tensor(divisors, {win.oh, win.ow}, x.dtype());
   return restore(reshape(out, {n, c, win.oh, win.ow}), x_in);
 }
 
