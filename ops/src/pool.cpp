@@ -112,36 +112,76 @@ TapTable tap_table(const char* op, const Tensor& x, const Window& win) {
   return t;
 }
 
-// The flat H·W index of each window's maximum; NaN wins (the last NaN, as torch's kernel).
+// One window's search: its taps in row-major order; a tap wins if greater than the best so far or
+// NaN (so the last NaN wins, as torch's kernel).
+template <class T>
+std::int64_t argmax_window(const T* plane, std::int64_t w, const Window& win, Taps rows, Taps cols, std::int64_t y0,
+                           std::int64_t x0) {
+  std::int64_t best_at = (y0 + rows.lo * win.dilation[0]) * w + x0 + cols.lo * win.dilation[1];
+  T best = plane[best_at];
+  for (std::int64_t i = rows.lo; i < rows.hi; ++i)
+    for (std::int64_t j = cols.lo; j < cols.hi; ++j) {
+      const std::int64_t at = (y0 + i * win.dilation[0]) * w + x0 + j * win.dilation[1];
+      const T v = plane[at];
+      const bool take = (v > best) | (v != v);
+      best = take ? v : best;
+      best_at = take ? at : best_at;
+    }
+  return best_at;
+}
+
+// The flat H·W index of each window's maximum. Columns whose windows lie wholly inside the input
+// (all of them without padding or ceil_mode) are searched tap by tap across the whole output row:
+// the same comparisons in the same order per window, but as a loop over independent windows the
+// compiler turns into selects (and vectors). Searched one window at a time, the comparison (a coin
+// flip on real data) compiled to a branch and its mispredictions cost 4x the whole search.
 template <class T>
 void argmax_windows(const T* x, std::int64_t planes, std::int64_t h, std::int64_t w, const Window& win,
                     const TapTable& taps, std::int64_t* out) {
   const std::int64_t spatial = win.oh * win.ow;
   const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(1, spatial * win.kernel[0] * win.kernel[1]));
   const std::vector<Taps>&row_taps = taps.rows, &col_taps = taps.cols;
-  parallel_for(0, planes, grain, [&](std::int64_t begin, std::int64_t end) {
+  std::int64_t full_lo = 0, full_hi = 0;  // [full_lo, full_hi): the columns with every tap inside
+  {
+    const auto full = [&](std::int64_t ox) { return col_taps[ox].lo == 0 && col_taps[ox].hi == win.kernel[1]; };
+    while (full_lo < win.ow && !full(full_lo)) ++full_lo;
+    full_hi = full_lo;
+    while (full_hi < win.ow && full(full_hi)) ++full_hi;
+  }
+  const std::int64_t sx = win.stride[1], dy = win.dilation[0], dx = win.dilation[1], px = win.padding[1],
+                     kw = win.kernel[1];
+  // Captured by value: read through captured references, each store to the output could change
+  // them, so the loops would reload them and nothing would vectorize.
+  parallel_for(0, planes, grain, [=, &win, &row_taps, &col_taps](std::int64_t begin, std::int64_t end) {
     for (std::int64_t p = begin; p < end; ++p) {
       const T* plane = x + p * h * w;
       std::int64_t* dst = out + p * spatial;
       for (std::int64_t oy = 0; oy < win.oh; ++oy) {
         const Taps rows = row_taps[oy];
+        const std::int64_t y0 = oy * win.stride[0] - win.padding[0];
+        std::int64_t* row_out = dst + oy * win.ow;
         for (std::int64_t ox = 0; ox < win.ow; ++ox) {
-          const Taps cols = col_taps[ox];
-          const std::int64_t y0 = oy * win.stride[0] - win.padding[0], x0 = ox * win.stride[1] - win.padding[1];
-          std::int64_t best_at = (y0 + rows.lo * win.dilation[0]) * w + x0 + cols.lo * win.dilation[1];
-          T best = plane[best_at];
-          for (std::int64_t i = rows.lo; i < rows.hi; ++i)
-            for (std::int64_t j = cols.lo; j < cols.hi; ++j) {
-              const std::int64_t at = (y0 + i * win.dilation[0]) * w + x0 + j * win.dilation[1];
-              // Branch-free select: on real data the comparison is a coin flip, and mispredicted
-              // branches cost more than the whole search.
-              const T v = plane[at];
-              const bool take = v > best || std::isnan(v);
-              best = take ? v : best;
-              best_at = take ? at : best_at;
-            }
-          dst[oy * win.ow + ox] = best_at;
+          if (ox == full_lo) ox = full_hi;  // the full columns are done below
+          if (ox >= win.ow) break;
+          row_out[ox] = argmax_window(plane, w, win, rows, col_taps[ox], y0, ox * sx - px);
         }
+        // Tap-major over the full columns: the first tap seeds every window, each further tap is
+        // compared across all of them against the value at the window's best index so far. The
+        // select is a mask, not `take ? at : old`, which the compiler turns back into a branch.
+        std::int64_t* __restrict row_at = row_out;
+        const T* __restrict in = plane;
+        const std::int64_t seed = (y0 + rows.lo * dy) * w - px;
+        for (std::int64_t ox = full_lo; ox < full_hi; ++ox) row_at[ox] = seed + ox * sx;
+        for (std::int64_t i = rows.lo; i < rows.hi; ++i)
+          for (std::int64_t j = 0; j < kw; ++j) {
+            const std::int64_t base = (y0 + i * dy) * w + j * dx - px;
+            for (std::int64_t ox = full_lo; ox < full_hi; ++ox) {
+              const std::int64_t at = base + ox * sx, old_at = row_at[ox];
+              const T v = in[at];
+              const std::int64_t take = (v > in[old_at]) | (v != v);
+              row_at[ox] = old_at ^ ((at ^ old_at) & -take);
+            }
+          }
       }
     }
   });
