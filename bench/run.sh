@@ -4,6 +4,8 @@
 # python3-torch), and the ratio of xgrad's time to torch's (below 1: xgrad is faster). Each table is
 # measured with glibc's default malloc and with --keep-memory (mmap/trim thresholds raised) for
 # both sides. Usage: bench/run.sh [build-dir] [--quick]   (--quick: one malloc mode, no deep MLP)
+# Opt-in figures, each run alone: --speed (thread scaling, bf16, share of peak), --conv (conv2d
+# forward and forward + backward beside libtorch and PyTorch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -12,7 +14,7 @@ quick=0
 scripts/install_deps.sh libtorch-dev python3-torch
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build "$build" -j2 --target bench_per_op bench_per_op_torch bench_throughput bench_throughput_torch \
-  bench_mlp bench_mlp_torch bench_gemm_peak bench_fma_peak optim_step > /dev/null
+  bench_mlp bench_mlp_torch bench_gemm_peak bench_fma_peak optim_step bench_conv bench_conv_torch > /dev/null
 bin=$build/bench
 py=/usr/bin/python3
 
@@ -101,6 +103,23 @@ speed_section() {
 
 if ((speed_only)); then
   speed_section
+  exit 0
+fi
+
+# --conv: conv2d at the trainer CNN's two layers and a ResNet 3x3 64->64 layer (bench/conv_shapes.hpp),
+# forward alone and forward + backward (the gradients of weight, bias and, but for a first layer,
+# input), 1 and 2 threads, both C++ sides with raised malloc thresholds.
+if [[ " $* " == *" --conv "* ]]; then
+  echo "## conv2d, float32, stride 1, padding 1 (ms; --keep-memory on both C++ sides)"
+  echo
+  for threads in 1 2; do
+    ours=$(pin "$threads" "$bin"/bench_conv "$threads" --keep-memory)
+    compare "conv2d, $threads thread(s), vs libtorch" time "$ours" \
+      "$(pin "$threads" "$bin"/bench_conv_torch "$threads" --keep-memory)"
+    compare "conv2d, $threads thread(s), vs PyTorch (Python)" time "$ours" \
+      "$(pin "$threads" $py bench/conv_torch.py "$threads")" pytorch
+    echo "xgrad step rates:"; extra "$ours" "$(grep -v GFLOPs <<<"$ours")"; echo
+  done
   exit 0
 fi
 

@@ -114,9 +114,73 @@ EMBED_INDEX = [[1, 2, 0], [4, 0, 6]]
 cases.append(case("embedding with padding_idx 0", "embedding", {"index": EMBED_INDEX, "padding_idx": 0},
                   [t(7, 3)], lambda w: F.embedding(torch.tensor(EMBED_INDEX), w, padding_idx=0)))
 
+# ceil_mode, count_include_pad and divisor_override: odd sizes, windows hanging off the bottom/right
+# edge, a last window torch drops (it would start in the right padding), a kernel larger than the input.
+def maxpool_ceil(name, x, k, s, p, d):
+    cases.append(case(name, "max_pool2d", {"kernel": k, "stride": s, "padding": p, "dilation": d, "ceil_mode": True},
+                      [x], lambda x: F.max_pool2d(x, k, s, p, d, ceil_mode=True, return_indices=True)))
+
+
+maxpool_ceil("max_pool2d ceil 3, stride 2, pad 1", t(1, 2, 7, 8), [3, 3], [2, 2], [1, 1], [1, 1])
+maxpool_ceil("max_pool2d ceil 2x2 on 5x7", t(2, 2, 5, 7), [2, 2], [2, 2], [0, 0], [1, 1])
+maxpool_ceil("max_pool2d ceil drops the window starting in the padding", t(1, 2, 5, 5), [2, 2], [2, 2], [1, 1], [1, 1])
+maxpool_ceil("max_pool2d ceil dilated", t(1, 2, 7, 6), [2, 3], [2, 2], [1, 0], [2, 1])
+maxpool_ceil("max_pool2d ceil kernel larger than input", t(1, 1, 2, 2), [3, 3], [3, 3], [0, 0], [1, 1])
+
+
+def avgpool(name, x, k, s, p, ceil, include, divisor=None):
+    cases.append(case(name, "avg_pool2d",
+                      {"kernel": k, "stride": s, "padding": p, "ceil_mode": ceil, "count_include_pad": include,
+                       "divisor_override": divisor},
+                      [x], lambda x: F.avg_pool2d(x, k, s, p, ceil, include, divisor)))
+
+
+for include in (True, False):
+    avgpool(f"avg_pool2d ceil 3, stride 2, pad 1, count_include_pad={include}", t(1, 2, 7, 6), [3, 3], [2, 2], [1, 1],
+            True, include)
+    avgpool(f"avg_pool2d ceil 2x3 stride (3, 2), count_include_pad={include}", t(2, 2, 6, 7), [2, 3], [3, 2], [0, 1],
+            True, include)
+avgpool("avg_pool2d ceil drops the window starting in the padding", t(1, 2, 5, 5), [2, 2], [2, 2], [1, 1], True, True)
+avgpool("avg_pool2d ceil kernel larger than input", t(1, 1, 2, 2), [3, 3], [3, 3], [0, 0], True, False)
+avgpool("avg_pool2d divisor_override 5, ceil", t(1, 2, 7, 6), [3, 2], [2, 2], [1, 0], True, True, 5)
+avgpool("avg_pool2d divisor_override 2, floor", t(1, 2, 5, 6), [2, 2], [1, 2], [1, 1], False, False, 2)
+
+
+# F.pad in every mode: several dimensions, negative amounts (a crop first), 1-D and 2-D reflect.
+def pad(name, x, amounts, mode, value=0.0):
+    cases.append(case(name, "pad", {"pad": amounts, "mode": mode, "value": value}, [x],
+                      lambda x: F.pad(x, amounts, mode, value) if mode == "constant" else F.pad(x, amounts, mode)))
+
+
+pad("pad constant 0.5, a crop", t(2, 3, 4, 5), [1, 2, 3, -1], "constant", 0.5)
+pad("pad constant over three dims", t(2, 3, 4), [1, 1, 0, 1, 2, 0], "constant")
+pad("pad reflect 2-D", t(1, 2, 4, 5), [2, 1, 3, 2], "reflect")
+pad("pad reflect 1-D", t(2, 3, 6), [2, 5], "reflect")
+pad("pad replicate with a crop", t(1, 2, 4, 5), [3, 0, -1, 2], "replicate")
+pad("pad circular 2-D", t(1, 2, 4, 5), [2, 5, 1, 0], "circular")
+pad("pad circular crop then wrap", t(1, 2, 5), [-1, 2], "circular")
+
+
+# Conv2d / Conv1d padding_mode: the layer's own forward (_conv_forward pads with F.pad, then convolves).
+def conv_mode(name, op, x, w, b, stride, padding, dilation, groups, mode):
+    make = nn.Conv2d if op == "conv2d_mode" else nn.Conv1d
+    layer = make(x.shape[1], w.shape[0], tuple(w.shape[2:]), stride, padding, dilation, groups, b is not None, mode)
+    cases.append(case(name, op, {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups,
+                                 "kernel": list(w.shape[2:]), "mode": mode},
+                      [x, w, b], lambda x, w, b: layer._conv_forward(x, w, b)))
+
+
+nn = torch.nn
+conv_mode("Conv2d reflect, stride", "conv2d_mode", t(1, 2, 6, 7), t(3, 2, 3, 3), t(3), [2, 1], [1, 2], [1, 1], 1, "reflect")
+conv_mode("Conv2d replicate, dilation, groups", "conv2d_mode", t(1, 4, 5, 6), t(4, 2, 3, 2), t(4), [1, 1], [2, 1],
+          [2, 1], 2, "replicate")
+conv_mode("Conv2d circular same", "conv2d_mode", t(1, 2, 5, 6), t(2, 2, 2, 3), None, [1, 1], "same", [1, 2], 1,
+          "circular")
+conv_mode("Conv1d reflect, stride 2", "conv1d_mode", t(2, 3, 9), t(4, 3, 3), t(4), 2, 2, 1, 1, "reflect")
+conv_mode("Conv1d circular same", "conv1d_mode", t(1, 2, 7), t(3, 2, 4), t(3), 1, "same", 1, 1, "circular")
+
 # The state_dict of the PyTorch twin of the trainer's --model cnn (examples/fashion_mnist/cnn_model.hpp):
 # an xgrad checkpoint of that model must carry exactly these names and shapes to load here.
-nn = torch.nn
 twin = nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
                      nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
                      nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),

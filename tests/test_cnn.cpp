@@ -67,17 +67,62 @@ std::pair<xg::Tensor, std::vector<xg::Tensor>> run_case(const json& c, const Inp
                           o["padding"].get<std::int64_t>())),
             {}};
   if (op == "max_pool2d") {
-    auto [values, indices] = F::max_pool2d_with_indices(
-        in[0], xg::nn::MaxPool2dFuncOptions(pair(o["kernel"])).stride(pair(o["stride"])).padding(pair(o["padding"])).dilation(
-                   pair(o["dilation"])));
+    auto [values, indices] = F::max_pool2d_with_indices(in[0], xg::nn::MaxPool2dFuncOptions(pair(o["kernel"]))
+                                                                   .stride(pair(o["stride"]))
+                                                                   .padding(pair(o["padding"]))
+                                                                   .dilation(pair(o["dilation"]))
+                                                                   .ceil_mode(o.value("ceil_mode", false)));
     return {values, {indices}};
   }
-  if (op == "avg_pool2d")
-    return {F::avg_pool2d(in[0], xg::nn::AvgPool2dFuncOptions(pair(o["kernel"]))
-                                     .stride(pair(o["stride"]))
-                                     .padding(pair(o["padding"]))
-                                     .count_include_pad(o["count_include_pad"].get<bool>())),
+  if (op == "avg_pool2d") {
+    auto options = xg::nn::AvgPool2dFuncOptions(pair(o["kernel"]))
+                       .stride(pair(o["stride"]))
+                       .padding(pair(o["padding"]))
+                       .ceil_mode(o.value("ceil_mode", false))
+                       .count_include_pad(o["count_include_pad"].get<bool>());
+    if (o.contains("divisor_override") && !o["divisor_override"].is_null())
+      options.divisor_override(o["divisor_override"].get<std::int64_t>());
+    return {F::avg_pool2d(in[0], options), {}};
+  }
+  if (op == "pad") {
+    const std::string mode = o["mode"];
+    const xg::PadMode m = mode == "reflect"     ? xg::PadMode(xg::kReflect)
+                          : mode == "replicate" ? xg::PadMode(xg::kReplicate)
+                          : mode == "circular"  ? xg::PadMode(xg::kCircular)
+                                                : xg::PadMode(xg::kConstant);
+    return {F::pad(in[0], xg::nn::PadFuncOptions(o["pad"].get<std::vector<std::int64_t>>()).mode(m).value(o["value"].get<double>())),
             {}};
+  }
+  if (op == "conv2d_mode" || op == "conv1d_mode") {
+    // The layer with the fixture's weight and bias in place of its own.
+    const std::string mode = o["mode"];
+    const xg::ConvPaddingMode m = mode == "reflect"     ? xg::ConvPaddingMode(xg::kReflect)
+                                  : mode == "replicate" ? xg::ConvPaddingMode(xg::kReplicate)
+                                                        : xg::ConvPaddingMode(xg::kCircular);
+    const auto groups = o["groups"].get<std::int64_t>();
+    if (op == "conv2d_mode") {
+      xg::nn::Conv2d layer(xg::nn::Conv2dOptions(in[0].size(1), in[1].size(0), pair(o["kernel"]))
+                               .stride(pair(o["stride"]))
+                               .padding(padding(o["padding"]))
+                               .dilation(pair(o["dilation"]))
+                               .groups(groups)
+                               .bias(in[2].defined())
+                               .padding_mode(m));
+      layer->weight = in[1];
+      layer->bias = in[2];
+      return {layer(in[0]), {}};
+    }
+    xg::nn::Conv1d layer(xg::nn::Conv1dOptions(in[0].size(1), in[1].size(0), o["kernel"][0].get<std::int64_t>())
+                             .stride(o["stride"].get<std::int64_t>())
+                             .padding(padding(o["padding"]))
+                             .dilation(o["dilation"].get<std::int64_t>())
+                             .groups(groups)
+                             .bias(in[2].defined())
+                             .padding_mode(m));
+    layer->weight = in[1];
+    layer->bias = in[2];
+    return {layer(in[0]), {}};
+  }
   if (op == "adaptive_avg_pool2d")
     return {F::adaptive_avg_pool2d(in[0], xg::nn::AdaptiveAvgPool2dFuncOptions(pair(o["output_size"]))), {}};
   if (op == "batch_norm") {
@@ -142,7 +187,7 @@ TEST_CASE("cnn ops: values, gradients, indices and running statistics equal torc
       CHECK(rel_error(extra[i].to(xg::kFloat64), c["extra"][i]) < 1e-10);
     }
   }
-  CHECK(ops.size() == 10);  // every op the fixture script writes was read
+  CHECK(ops.size() == 13);  // every op the fixture script writes was read
 }
 
 TEST_CASE("conv2d: gradcheck and gradgradcheck over strides, paddings, dilations and groups") {
@@ -187,9 +232,11 @@ TEST_CASE("pooling and batch_norm: gradcheck and gradgradcheck") {
   check_both_orders("max_pool2d", [](const Inputs& in) { return xg::max_pool2d(in[0], {3, 2}, {2, 1}, {1, 1}, {1, 2}); },
                     {rnd({2, 2, 6, 7})});
   check_both_orders("avg_pool2d include pad",
-                    [](const Inputs& in) { return xg::avg_pool2d(in[0], {3, 3}, {2, 2}, {1, 1}, true); }, {rnd({1, 2, 5, 6})});
+                    [](const Inputs& in) { return xg::avg_pool2d(in[0], {3, 3}, {2, 2}, {1, 1}, false, true); },
+                    {rnd({1, 2, 5, 6})});
   check_both_orders("avg_pool2d exclude pad",
-                    [](const Inputs& in) { return xg::avg_pool2d(in[0], {2, 3}, {1, 2}, {1, 1}, false); }, {rnd({1, 2, 5, 6})});
+                    [](const Inputs& in) { return xg::avg_pool2d(in[0], {2, 3}, {1, 2}, {1, 1}, false, false); },
+                    {rnd({1, 2, 5, 6})});
   check_both_orders("adaptive_avg_pool2d", [](const Inputs& in) { return xg::adaptive_avg_pool2d(in[0], {3, 2}); },
                     {rnd({2, 2, 7, 5})});
   check_both_orders("batch_norm train",
@@ -204,6 +251,62 @@ TEST_CASE("pooling and batch_norm: gradcheck and gradgradcheck") {
                       return F::batch_norm(in[0], rm, rv, xg::nn::BatchNormFuncOptions().weight(in[1]).bias(in[2]));
                     },
                     {rnd({3, 2, 4}), rnd({2}), rnd({2})});
+}
+
+TEST_CASE("ceil_mode pooling and pad: gradcheck and gradgradcheck") {
+  xg::manual_seed(23);
+  check_both_orders("max_pool2d ceil, dilated",
+                    [](const Inputs& in) { return xg::max_pool2d(in[0], {2, 3}, {2, 2}, {1, 0}, {2, 1}, true); },
+                    {rnd({1, 2, 7, 6})});
+  check_both_orders("avg_pool2d ceil include pad",
+                    [](const Inputs& in) { return xg::avg_pool2d(in[0], 3, 2, 1, true, true); }, {rnd({1, 2, 6, 7})});
+  check_both_orders("avg_pool2d ceil exclude pad",
+                    [](const Inputs& in) { return xg::avg_pool2d(in[0], {2, 3}, {3, 2}, {0, 1}, true, false); },
+                    {rnd({2, 1, 6, 7})});
+  check_both_orders("avg_pool2d divisor_override",
+                    [](const Inputs& in) { return xg::avg_pool2d(in[0], 2, 2, 1, true, true, 3); }, {rnd({1, 2, 5, 4})});
+  const std::vector<std::pair<std::string, xg::PadMode>> modes = {
+      {"constant", xg::kConstant}, {"reflect", xg::kReflect}, {"replicate", xg::kReplicate}, {"circular", xg::kCircular}};
+  for (const auto& [name, mode] : modes) {
+    // Squared, so the second derivative is not zero everywhere and gradgradcheck means something.
+    check_both_orders("pad " + name, [mode = mode](const Inputs& in) {
+      const auto y = xg::pad(in[0], {2, 1, -1, 3}, mode);
+      return y * y;
+    }, {rnd({1, 2, 5, 4})});
+  }
+  check_both_orders("Conv2d reflect: input and weight",
+                    [](const Inputs& in) {
+                      xg::nn::Conv2d layer(xg::nn::Conv2dOptions(2, 3, 3).padding({1, 2}).padding_mode(xg::kReflect));
+                      layer->weight = in[1];
+                      layer->bias = in[2];
+                      return layer(in[0]);
+                    },
+                    {rnd({1, 2, 5, 6}), rnd({3, 2, 3, 3}), rnd({3})});
+}
+
+TEST_CASE("padding modes: known values, the layer equals pad then a valid convolution, printing") {
+  const auto x = xg::arange(0, 5, 1, xg::kFloat64).reshape({1, 1, 5});
+  CHECK(xg::pad(x, {2, 2}, xg::kReflect).to_vector() == std::vector<double>{2, 1, 0, 1, 2, 3, 4, 3, 2});
+  CHECK(xg::pad(x, {2, 2}, xg::kReplicate).to_vector() == std::vector<double>{0, 0, 0, 1, 2, 3, 4, 4, 4});
+  CHECK(xg::pad(x, {2, 2}, xg::kCircular).to_vector() == std::vector<double>{3, 4, 0, 1, 2, 3, 4, 0, 1});
+  CHECK(xg::pad(x, {1, -2}, xg::kConstant, 9).to_vector() == std::vector<double>{9, 0, 1, 2});
+  CHECK(F::pad(x, xg::nn::PadFuncOptions({0, 1}).value(-1)).to_vector() == std::vector<double>{0, 1, 2, 3, 4, -1});
+  CHECK(xg::pad(xg::zeros({2, 3}), {}).shape() == xg::Shape{2, 3});  // nothing to pad
+
+  xg::manual_seed(24);
+  xg::nn::Conv2d conv(torch::nn::Conv2dOptions(2, 4, 3).padding(1).padding_mode(torch::kCircular));
+  const auto img = xg::randn({2, 2, 6, 5});
+  const auto expected = xg::conv2d(xg::pad(img, {1, 1, 1, 1}, xg::kCircular), conv->weight, conv->bias);
+  CHECK(xg::equal(conv(img), expected));
+  CHECK(conv->extra_repr() ==
+        "2, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), dilation=(1, 1), groups=1, bias=True, "
+        "padding_mode=circular");
+  xg::nn::Conv1d same(xg::nn::Conv1dOptions(1, 1, 4).padding(xg::kSame).padding_mode(xg::kReplicate));
+  CHECK(same(xg::randn({3, 1, 7})).shape() == xg::Shape{3, 1, 7});
+  CHECK(xg::nn::MaxPool2d(xg::nn::MaxPool2dOptions(2).ceil_mode(true))->extra_repr() ==
+        "kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=True");
+  CHECK(xg::nn::AvgPool2d(xg::nn::AvgPool2dOptions(2).ceil_mode(true))(xg::ones({1, 5, 5})).shape() ==
+        xg::Shape{1, 3, 3});
 }
 
 TEST_CASE("layer_norm, group_norm and embedding: gradcheck and gradgradcheck") {

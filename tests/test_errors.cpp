@@ -935,3 +935,45 @@ TEST_CASE("convolutions, pooling and normalization: bad input gets clear errors"
   for (const auto& m : table) expect_error(m);
   MESSAGE("cnn rows: " << table.size());
 }
+
+TEST_CASE("pad, padding_mode, ceil_mode and divisor_override: bad input gets clear errors") {
+  namespace F = xg::nn::functional;
+  const auto x = xg::zeros({2, 3, 4, 5});
+  const auto conv = [](const xg::nn::Conv2dOptions& o, const xg::Tensor& in) {
+    xg::nn::Conv2d layer(o);
+    layer(in);
+  };
+  const std::vector<Misuse> table = {
+      {"pad odd length", [&] { xg::pad(x, {1, 2, 3}); }, {"pad", "(1, 2, 3)", "even", "[2, 3, 4, 5]"}},
+      {"pad too many dimensions", [] { xg::pad(xg::zeros({3}), {1, 1, 1, 1}); }, {"pad", "2 dimensions", "[3]"}},
+      {"pad reflect as large as the input", [&] { xg::pad(x, {5, 0}, xg::kReflect); },
+       {"pad", "reflect", "(5, 0)", "[2, 3, 4, 5]", "dimension 3", "at most 4"}},
+      {"pad reflect after a crop", [&] { xg::pad(x, {0, 0, -1, 3}, xg::kReflect); },
+       {"pad", "reflect", "dimension 2", "at most 2", "size 3"}},
+      {"pad circular wraps twice", [&] { xg::pad(x, {0, 6}, xg::kCircular); }, {"pad", "circular", "(0, 6)", "at most 5"}},
+      {"pad negative crops everything", [&] { xg::pad(x, {-3, -2}); }, {"pad", "(-3, -2)", "dimension 3", "to nothing"}},
+      {"pad value with reflect", [&] { F::pad(x, xg::nn::PadFuncOptions({1, 1}).mode(xg::kReflect).value(2)); },
+       {"pad", "reflect", "fill value"}},
+      {"Conv2d reflect padding as large as the input",
+       [&] { conv(xg::nn::Conv2dOptions(3, 2, 3).padding(4).padding_mode(xg::kReflect), x); },
+       {"Conv2d", "padding_mode=reflect", "pad", "(4, 4, 4, 4)", "[2, 3, 4, 5]"}},
+      {"Conv2d circular same with stride",
+       [&] { conv(xg::nn::Conv2dOptions(3, 2, 3).padding(xg::kSame).stride(2).padding_mode(xg::kCircular), x); },
+       {"Conv2d", "same", "stride (2, 2)"}},
+      {"Conv1d replicate channels", [] {
+         xg::nn::Conv1d(xg::nn::Conv1dOptions(2, 2, 3).padding(1).padding_mode(xg::kReplicate))(xg::zeros({1, 3, 6}));
+       }, {"conv2d", "[1, 3, 1, 8]", "channels"}},
+      {"max_pool2d ceil window only padding", [] { xg::max_pool2d(xg::zeros({1, 1, 1, 1}), 2, 1, 1, 2, true); },
+       {"max_pool2d", "dilation (2, 2)", "[1, 1, 1, 1]", "only padding"}},
+      {"max_pool2d ceil kernel too large", [&] { xg::max_pool2d(x, 7, 1, 0, 1, true); },
+       {"max_pool2d", "(7, 7)", "[2, 3, 4, 5]", "ceil_mode"}},
+      {"avg_pool2d divisor_override zero",
+       [&] { F::avg_pool2d(x, xg::nn::AvgPool2dFuncOptions(2).divisor_override(0)); },
+       {"avg_pool2d", "divisor_override", "0", "[2, 3, 4, 5]"}},
+      {"avg_pool2d negative divisor", [&] { xg::avg_pool2d(x, 2, 2, 0, false, true, -1); },
+       {"avg_pool2d", "divisor_override", "-1"}},
+      {"avg_pool2d ceil padding over half", [&] { xg::avg_pool2d(x, 2, 2, 2, true); }, {"avg_pool2d", "padding (2, 2)"}},
+  };
+  for (const auto& m : table) expect_error(m);
+  MESSAGE("pad and pooling option rows: " << table.size());
+}

@@ -284,6 +284,16 @@ TEST_CASE("gradcheck: convolutions (sweeps in test_cnn.cpp)") {
         {rnd({1, 2, 3, 3}), rnd({2, 3, 3, 3})});
 }
 
+TEST_CASE("gradcheck: pad and ceil_mode pooling (compositions: no nodes of their own; sweeps in test_cnn.cpp)") {
+  xg::manual_seed(23);
+  check("pad reflect with a crop", [](const Inputs& x) { return xg::pad(x[0], {2, -1, 1, 3}, xg::kReflect); },
+        {rnd({1, 2, 5, 4})});
+  check("pad constant", [](const Inputs& x) { return xg::pad(x[0], {1, 0, 0, 2}, xg::kConstant, 0.5); }, {rnd({2, 3, 2})});
+  check("max_pool2d ceil_mode", [](const Inputs& x) { return xg::max_pool2d(x[0], 2, 2, 0, 1, true); }, {rnd({1, 2, 5, 5})});
+  check("avg_pool2d ceil_mode", [](const Inputs& x) { return xg::avg_pool2d(x[0], 3, 2, 1, true, false); },
+        {rnd({1, 2, 6, 5})});
+}
+
 TEST_CASE("dtype casts carry gradients back in the source dtype") {
   auto x = xg::tensor({1.5, -2.0}, {2}, xg::kFloat64, true);
   auto y = x.to(xg::kFloat32) * 2.0;

@@ -7,6 +7,7 @@
 #include "xgrad/custom_function.hpp"
 #include "xgrad/compare.hpp"
 #include "xgrad/conv.hpp"
+#include "xgrad/pad.hpp"
 #include "xgrad/pool.hpp"
 #include "xgrad/compare_operators.hpp"
 #include "xgrad/dtype.hpp"

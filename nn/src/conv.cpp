@@ -1,12 +1,15 @@
 // Conv1d / Conv2d / ConvTranspose2d layers and the functional forms with libtorch's option builders.
 #include "xgrad/nn/conv.hpp"
 
+#include <array>
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "xgrad/factories.hpp"
 #include "xgrad/nn/init.hpp"
+#include "xgrad/pad.hpp"
 
 namespace xgrad::nn {
 
@@ -56,6 +59,37 @@ std::string padding_str(const Padding2d& p) {
   }
 }
 std::string pair_str(IntPair p) { return fmt::format("({}, {})", p[0], p[1]); }
+// torch prints padding_mode only when it is not the default.
+std::string mode_str(ConvPaddingMode m) {
+  return m.kind() == ConvPaddingMode::Kind::Zeros ? "" : fmt::format(", padding_mode={}", m.name());
+}
+
+// The amounts a convolution would pad one axis by, before and after: explicit, 'same' (the odd one
+// after, as torch) or none.
+std::array<std::int64_t, 2> axis_padding(const Padding2d& p, int axis, std::int64_t kernel, std::int64_t dilation) {
+  switch (p.mode()) {
+    case Padding2d::Mode::Same: {
+      const std::int64_t total = dilation * (kernel - 1);
+      return {total / 2, total - total / 2};
+    }
+    case Padding2d::Mode::Valid: return {0, 0};
+    default: return {p.pair()[axis], p.pair()[axis]};
+  }
+}
+
+// A padding_mode other than zeros: pad() makes the border, then the convolution pads nothing (torch's
+// _conv_forward). A pad error is reported as the layer's.
+Tensor pad_for_mode(const char* layer, const Tensor& x, ConvPaddingMode mode, const Padding2d& padding,
+                    const std::vector<std::int64_t>& amounts, std::int64_t stride_h, std::int64_t stride_w) {
+  if (padding.mode() == Padding2d::Mode::Same && (stride_h != 1 || stride_w != 1))
+    throw Error(fmt::format("{}: padding='same' is not supported for strided convolutions (stride ({}, {}))", layer,
+                            stride_h, stride_w));
+  try {
+    return pad(x, amounts, mode.pad_mode());
+  } catch (const Error& e) {
+    throw Error(fmt::format("{} with padding_mode={}: {}", layer, mode.name(), e.what()));
+  }
+}
 
 }  // namespace
 
@@ -69,13 +103,20 @@ Conv2dImpl::Conv2dImpl(const Conv2dOptions& o, Dtype dtype) : options(o) {
 }
 void Conv2dImpl::reset_parameters() { reset_conv(weight, bias); }
 Tensor Conv2dImpl::forward(const Tensor& x) const {
-  return xgrad::conv2d(x, weight, bias, options.stride(), options.padding(), options.dilation(), options.groups());
+  const ConvPaddingMode mode = options.padding_mode();
+  if (mode.kind() == ConvPaddingMode::Kind::Zeros)
+    return xgrad::conv2d(x, weight, bias, options.stride(), options.padding(), options.dilation(), options.groups());
+  const auto h = axis_padding(options.padding(), 0, options.kernel_size()[0], options.dilation()[0]);
+  const auto w = axis_padding(options.padding(), 1, options.kernel_size()[1], options.dilation()[1]);
+  const Tensor padded =
+      pad_for_mode("Conv2d", x, mode, options.padding(), {w[0], w[1], h[0], h[1]}, options.stride()[0], options.stride()[1]);
+  return xgrad::conv2d(padded, weight, bias, options.stride(), 0, options.dilation(), options.groups());
 }
 std::string Conv2dImpl::extra_repr() const {
-  return fmt::format("{}, {}, kernel_size={}, stride={}, padding={}, dilation={}, groups={}, bias={}",
+  return fmt::format("{}, {}, kernel_size={}, stride={}, padding={}, dilation={}, groups={}, bias={}{}",
                      options.in_channels(), options.out_channels(), pair_str(options.kernel_size()),
                      pair_str(options.stride()), padding_str(options.padding()), pair_str(options.dilation()),
-                     options.groups(), bias.defined() ? "True" : "False");
+                     options.groups(), bias.defined() ? "True" : "False", mode_str(options.padding_mode()));
 }
 
 Conv1dImpl::Conv1dImpl(const Conv1dOptions& o, Dtype dtype) : options(o) {
@@ -87,13 +128,18 @@ Conv1dImpl::Conv1dImpl(const Conv1dOptions& o, Dtype dtype) : options(o) {
 }
 void Conv1dImpl::reset_parameters() { reset_conv(weight, bias); }
 Tensor Conv1dImpl::forward(const Tensor& x) const {
-  return xgrad::conv1d(x, weight, bias, options.stride(), options.padding(), options.dilation(), options.groups());
+  const ConvPaddingMode mode = options.padding_mode();
+  if (mode.kind() == ConvPaddingMode::Kind::Zeros)
+    return xgrad::conv1d(x, weight, bias, options.stride(), options.padding(), options.dilation(), options.groups());
+  const auto l = axis_padding(options.padding(), 1, options.kernel_size(), options.dilation());
+  const Tensor padded = pad_for_mode("Conv1d", x, mode, options.padding(), {l[0], l[1]}, 1, options.stride());
+  return xgrad::conv1d(padded, weight, bias, options.stride(), 0, options.dilation(), options.groups());
 }
 std::string Conv1dImpl::extra_repr() const {
-  return fmt::format("{}, {}, kernel_size={}, stride={}, padding={}, dilation={}, groups={}, bias={}",
+  return fmt::format("{}, {}, kernel_size={}, stride={}, padding={}, dilation={}, groups={}, bias={}{}",
                      options.in_channels(), options.out_channels(), options.kernel_size(), options.stride(),
                      padding_str(options.padding()), options.dilation(), options.groups(),
-                     bias.defined() ? "True" : "False");
+                     bias.defined() ? "True" : "False", mode_str(options.padding_mode()));
 }
 
 ConvTranspose2dImpl::ConvTranspose2dImpl(const ConvTranspose2dOptions& o, Dtype dtype) : options(o) {

@@ -13,6 +13,7 @@
 #include "xgrad/nn/module.hpp"
 #include "xgrad/nn/module_holder.hpp"
 #include "xgrad/nn/normalization.hpp"
+#include "xgrad/nn/padding.hpp"
 #include "xgrad/nn/pooling.hpp"
 #include "xgrad/nn/regularization.hpp"
 #include "xgrad/nn/sequential.hpp"

@@ -8,6 +8,7 @@
 
 #include "xgrad/conv.hpp"
 #include "xgrad/nn/module.hpp"
+#include "xgrad/pad.hpp"
 #include "xgrad/nn/options_arg.hpp"
 
 namespace xgrad::nn {
@@ -59,6 +60,7 @@ class Conv2dOptions {
   XGRAD_ARG(IntPair, dilation) = 1;
   XGRAD_ARG(std::int64_t, groups) = 1;
   XGRAD_ARG(bool, bias) = true;
+  XGRAD_ARG(ConvPaddingMode, padding_mode) = kZeros;  // kReflect, kReplicate, kCircular: pad() first
 };
 
 class Conv1dOptions {
@@ -73,6 +75,7 @@ class Conv1dOptions {
   XGRAD_ARG(std::int64_t, dilation) = 1;
   XGRAD_ARG(std::int64_t, groups) = 1;
   XGRAD_ARG(bool, bias) = true;
+  XGRAD_ARG(ConvPaddingMode, padding_mode) = kZeros;  // kReflect, kReplicate, kCircular: pad() first
 };
 
 class ConvTranspose2dOptions {

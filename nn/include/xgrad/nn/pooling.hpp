@@ -1,7 +1,9 @@
 // Pooling layers and functional forms, as libtorch: MaxPool2d (with forward_with_indices),
-// AvgPool2d, AdaptiveAvgPool2d. A stride left at 0 means "the kernel size", torch's default.
+// AvgPool2d, AdaptiveAvgPool2d. A stride left at 0 means "the kernel size", torch's default;
+// ceil_mode, count_include_pad and divisor_override mean what they do in torch (xgrad/pool.hpp).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <tuple>
 
 #include "xgrad/nn/module.hpp"
@@ -17,6 +19,7 @@ class MaxPool2dOptions {
   XGRAD_ARG(IntPair, stride) = 0;
   XGRAD_ARG(IntPair, padding) = 0;
   XGRAD_ARG(IntPair, dilation) = 1;
+  XGRAD_ARG(bool, ceil_mode) = false;
 };
 using MaxPool2dFuncOptions = MaxPool2dOptions;
 
@@ -26,7 +29,9 @@ class AvgPool2dOptions {
   XGRAD_ARG(IntPair, kernel_size);
   XGRAD_ARG(IntPair, stride) = 0;
   XGRAD_ARG(IntPair, padding) = 0;
+  XGRAD_ARG(bool, ceil_mode) = false;
   XGRAD_ARG(bool, count_include_pad) = true;
+  XGRAD_ARG(std::optional<std::int64_t>, divisor_override);  // torch rejects 0; so do we
 };
 using AvgPool2dFuncOptions = AvgPool2dOptions;
 
@@ -39,14 +44,12 @@ using AdaptiveAvgPool2dFuncOptions = AdaptiveAvgPool2dOptions;
 
 namespace functional {
 inline Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& o) {
-  return xgrad::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return xgrad::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 inline std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, const MaxPool2dFuncOptions& o) {
-  return xgrad::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return xgrad::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
-inline Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& o) {
-  return xgrad::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
-}
+Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& o);
 inline Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOptions& o) {
   return xgrad::adaptive_avg_pool2d(x, o.output_size());
 }
