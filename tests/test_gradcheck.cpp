@@ -248,6 +248,16 @@ TEST_CASE("gradcheck: shape ops") {
   check("slice with a step", [](const Inputs& x) { return xg::slice(x[0], 1, -4, std::nullopt, 2); }, {rnd({2, 5})});
   check("unfold, overlapping windows", [](const Inputs& x) { return x[0].unfold(0, 3, 1) * 2.0; }, {rnd({5})});
   check("as_strided, overlapping", [](const Inputs& x) { return x[0].as_strided({3, 2}, {1, 1}, 1); }, {rnd({5})});
+  check("in-place through a view (CopySlices)", [](const Inputs& x) {
+    auto a = x[0] * 1.0;
+    a.narrow(1, 0, 2).mul_(x[1]);
+    return a * a;  // a gradient that requires grad, so the backward's own ops are recorded too
+  }, {rnd({2, 3}), rnd({2, 2})});
+  check("copy_ into a non-leaf (CopyBackwards)", [](const Inputs& x) {
+    auto a = x[0] * 2.0;
+    a.copy_(x[1]);
+    return a * x[0];
+  }, {rnd({2, 3}), rnd({3})});
   // Views of views, transposed and narrowed, feeding ops that read dense memory.
   check("ops on strided views",
         [](const Inputs& x) {

@@ -100,7 +100,6 @@ Tensor& assign_in_place(Tensor& self, const Tensor& value_in, const char* op, bo
       throw Error(fmt::format("{}: a value that requires grad cannot be written into a {} tensor", op,
                               dtype_name(self.dtype())));
     value = value.to(self.dtype());  // recorded: the conversion is part of the written value
-    value_is_private = true;
   }
   {
     NoGradGuard no_grad;
@@ -108,10 +107,7 @@ Tensor& assign_in_place(Tensor& self, const Tensor& value_in, const char* op, bo
   }
   self.bump_version();
   if (!recording) return self;
-  if (value.shape() != self.shape()) {
-    value = expand(value, self.shape());
-    value_is_private = true;
-  }
+  if (value.shape() != self.shape()) value = expand(value, self.shape());
   if (target.view_base) {
     rebase_view_history(self, value, op);
     return self;

@@ -55,7 +55,9 @@ Tensor& unary_in_place(Tensor& self, const char* op, Op compute) {
     }
     return detail::raw_copy_(self, value);
   }
-  return assign_in_place(self, compute(self), op, true);
+  // Some of these ops save their input for backward (clamp's mask, tanh's derivative): they get a
+  // recorded copy, because the write that follows changes self.
+  return assign_in_place(self, compute(self.clone()), op, true);
 }
 
 }  // namespace

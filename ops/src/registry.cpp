@@ -30,6 +30,8 @@ const std::vector<std::string>& registered_backward_names() {
       // shape
       "ViewBackward", "SqueezeBackward", "UnsqueezeBackward", "PermuteBackward", "CatBackward", "NarrowBackward",
       "SelectBackward", "SliceBackward", "UnfoldBackward", "AsStridedBackward", "StridedEmbedBackward",
+      // in-place ops under autograd (core/src/inplace.cpp)
+      "CopySlices", "CopyBackwards", "AsStridedScatterBackward",
       // indexing
       "IndexSelectBackward", "IndexAddBackward", "GatherBackward", "ScatterAddBackward",
       // softmax
