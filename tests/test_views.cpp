@@ -189,3 +189,20 @@ TEST_CASE("in-place misuse is refused as torch refuses it") {
   CHECK_THROWS_WITH_AS(grid({3})[3], doctest::Contains("select: index 3 is out of bounds"), xg::Error);
   CHECK_THROWS_WITH_AS(grid({3, 2}).t().bytes(), doctest::Contains("bytes: a strided view"), xg::Error);
 }
+
+TEST_CASE("nn::ReLU with inplace(true) overwrites its input and gives the out-of-place gradient") {
+  auto x = grid({3, 4}).requires_grad_();
+  const auto W = grid({3, 4}, 5) * 0.3;
+  xg::nn::ReLU plain, in_place(xg::nn::ReLUOptions().inplace(true));
+  CHECK(in_place->extra_repr() == "inplace=true");
+  const auto h = x * 2.0;
+  const auto y = in_place(h);
+  CHECK(y.is_same(h));  // the input itself, overwritten
+  CHECK(y.grad_fn()->name() == "ReluBackward0");
+  (y * W).sum().backward();
+  const auto in_place_grad = x.grad().clone();
+  x.mutable_grad().zero_();
+  (plain(x * 2.0) * W).sum().backward();
+  CHECK(xg::equal(in_place_grad, x.grad()));
+  CHECK_THROWS_WITH_AS(in_place(x), doctest::Contains("relu_: a leaf Variable that requires grad"), xg::Error);
+}

@@ -7,6 +7,7 @@
 
 #include "xgrad/elementwise.hpp"
 #include "xgrad/nn/module.hpp"
+#include "xgrad/nn/options_arg.hpp"
 #include "xgrad/softmax.hpp"
 
 namespace xgrad::nn {
@@ -16,9 +17,19 @@ namespace functional {
 Tensor gelu(const Tensor& x, const std::string& approximate = "none");
 }  // namespace functional
 
+// libtorch's ReLUOptions: ReLU(ReLUOptions().inplace(true)) overwrites its input (relu_), which
+// saves the memory of a second activation; under autograd it is recorded as torch records relu_.
+struct ReLUOptions {
+  ReLUOptions(bool inplace = false) : inplace_(inplace) {}
+  XGRAD_ARG(bool, inplace);
+};
+
 class ReLUImpl : public Module {
  public:
-  Tensor forward(const Tensor& x) const { return relu(x); }
+  explicit ReLUImpl(const ReLUOptions& options_ = {}) : options(options_) {}
+  Tensor forward(Tensor x) const { return options.inplace() ? x.relu_() : relu(x); }
+  std::string extra_repr() const override { return options.inplace() ? "inplace=true" : ""; }
+  ReLUOptions options;
 };
 XGRAD_MODULE(ReLU);
 
