@@ -206,3 +206,15 @@ TEST_CASE("nn::ReLU with inplace(true) overwrites its input and gives the out-of
   CHECK(xg::equal(in_place_grad, x.grad()));
   CHECK_THROWS_WITH_AS(in_place(x), doctest::Contains("relu_: a leaf Variable that requires grad"), xg::Error);
 }
+
+TEST_CASE("matmul reads transposed views through its transpose flags, with the copy's results") {
+  for (const auto dtype : {xg::kFloat32, xg::kFloat64}) {
+    const auto a = grid({5, 3}).to(dtype), b = grid({4, 5}, 2).to(dtype);
+    CHECK(xg::equal(xg::matmul(a.t(), b.t()), xg::matmul(a.t().contiguous(), b.t().contiguous())));
+    const auto batch_a = grid({2, 5, 3}).to(dtype), batch_b = grid({2, 5, 4}, 1).to(dtype);
+    CHECK(xg::equal(xg::matmul(batch_a.transpose(1, 2), batch_b),
+                    xg::matmul(batch_a.transpose(1, 2).contiguous(), batch_b)));
+    const auto narrowed = grid({5, 6}).to(dtype).narrow(1, 1, 3);  // strided, not a transpose: copied
+    CHECK(xg::equal(xg::matmul(narrowed.t(), a), xg::matmul(narrowed.t().contiguous(), a)));
+  }
+}

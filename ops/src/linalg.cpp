@@ -89,6 +89,27 @@ Tensor int64_product(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, b
   return out;
 }
 
+// A product operand in the dtype the product reads, as a dense batch of matrices, and whether that
+// dense batch is the operand transposed: a transposed view (x.t(), x.transpose(-2, -1)) of a dense
+// tensor is read in place through the product's transpose flag instead of being copied.
+struct ProductOperand {
+  Tensor dense;
+  bool transposed = false;
+};
+ProductOperand product_operand(const Tensor& t, Dtype dtype) {
+  const TensorImpl& impl = *t.impl();
+  const std::size_t nd = impl.shape.size();
+  if (impl.dtype == dtype && !impl.contiguous && nd >= 2) {
+    Shape swapped = impl.shape;
+    Strides swapped_strides = impl.strides;
+    std::swap(swapped[nd - 1], swapped[nd - 2]);
+    std::swap(swapped_strides[nd - 1], swapped_strides[nd - 2]);
+    if (is_contiguous_layout(swapped, swapped_strides))
+      return {make_strided(t, swapped, contiguous_strides(swapped), impl.storage_offset), true};
+  }
+  return {kernels::cast_raw(t, dtype), false};
+}
+
 // The batched core: a [B, n, k] (or [B, k, n] when ta), b [B, k, m] (or [B, m, k]) -> [B, n, m].
 Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, bool batched,
                        bool autocast) {
@@ -106,7 +127,10 @@ Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, b
   const Dtype dtype = matmul_dtype(op, a_in, b_in);
   if (dtype == kInt64) return int64_product(a_in, b_in, ta, tb, batched, batch, n, ka, m);
   const Precision p = product_precision(dtype, autocast);
-  const Tensor a = kernels::cast_raw(a_in, p.input), b = kernels::cast_raw(b_in, p.input);
+  const ProductOperand a_op = product_operand(a_in, p.input), b_op = product_operand(b_in, p.input);
+  const Tensor &a = a_op.dense, &b = b_op.dense;
+  ta = ta != a_op.transposed;
+  tb = tb != b_op.transposed;
   Tensor out = gemm_output(batched ? Shape{batch, n, m} : Shape{n, m}, p);
   kernels::GemmArgs g;
   g.ta = ta, g.tb = tb, g.m = n, g.n = m, g.k = ka;
