@@ -32,6 +32,8 @@ const std::vector<std::string>& registered_backward_names() {
       "SelectBackward", "SliceBackward", "UnfoldBackward", "AsStridedBackward", "StridedEmbedBackward",
       // indexing
       "IndexSelectBackward", "IndexAddBackward", "GatherBackward", "ScatterAddBackward",
+      // tensor indexing (tensor_index.cpp)
+      "IndexBackward", "IndexPutBackward", "ScatterBackward",
       // softmax
       "SoftmaxBackward", "LogSoftmaxBackward"};
   return names;
