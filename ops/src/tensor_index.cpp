@@ -165,25 +165,36 @@ Shape indexed_shape(const Shape& x, std::int64_t first, const std::vector<Tensor
   return s;
 }
 
-// For each position of the broadcast indices, the offset of the element block it picks within one
-// span of the indexed dimensions (negative indices count from the end, as torch).
-std::vector<std::int64_t> block_offsets(const char* op, const Shape& x, std::int64_t first,
+// For each position of the broadcast indices, the offset (by `strides`) of the element block it picks
+// within the indexed dimensions (negative indices count from the end, as torch).
+std::vector<std::int64_t> block_offsets(const char* op, const Shape& x, const Strides& strides, std::int64_t first,
                                         const std::vector<Tensor>& indices) {
   const auto m = static_cast<std::int64_t>(indices.size());
   const std::int64_t count = indices[0].numel();
   std::vector<std::int64_t> offsets(count, 0);
-  std::int64_t stride = product(x, first + m, x.size());
-  for (std::int64_t j = m - 1; j >= 0; --j) {
+  for (std::int64_t j = 0; j < m; ++j) {
     const std::int64_t size = x[first + j];
     const std::int64_t* idx = contiguous_data<std::int64_t>(indices[j]);
     for (std::int64_t b = 0; b < count; ++b) {
-      std::int64_t k = idx[b];
+      const std::int64_t k = idx[b];
       if (k < -size || k >= size)
         throw Error(fmt::format("{}: index {} is out of range for dimension {} of size {} (tensor of shape {})", op, k,
                                 first + j, size, shape_str(x)));
-      offsets[b] += (k < 0 ? k + size : k) * stride;
+      offsets[b] += (k < 0 ? k + size : k) * strides[first + j];
     }
-    stride *= size;
+  }
+  return offsets;
+}
+
+// The offsets (by `strides`) of every element of dimensions [begin, end), in row-major order.
+std::vector<std::int64_t> strided_offsets(const Shape& shape, const Strides& strides, std::size_t begin, std::size_t end) {
+  std::vector<std::int64_t> offsets{0};
+  for (std::size_t k = begin; k < end; ++k) {
+    std::vector<std::int64_t> next;
+    next.reserve(offsets.size() * static_cast<std::size_t>(shape[k]));
+    for (const std::int64_t o : offsets)
+      for (std::int64_t i = 0; i < shape[k]; ++i) next.push_back(o + i * strides[k]);
+    offsets = std::move(next);
   }
   return offsets;
 }
@@ -195,7 +206,7 @@ Tensor put_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor
 Tensor gather_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor>& indices) {
   const Shape& xs = x.shape();
   const auto m = static_cast<std::int64_t>(indices.size());
-  const std::vector<std::int64_t> offsets = block_offsets("index", xs, first, indices);
+  const std::vector<std::int64_t> offsets = block_offsets("index", xs, contiguous_strides(xs), first, indices);
   Tensor out = make_tensor(indexed_shape(xs, first, indices), x.dtype(), "index");
   const std::int64_t outer = product(xs, 0, first), inner = product(xs, first + m, xs.size());
   const std::int64_t span = product(xs, first, xs.size()), count = indices[0].numel();
@@ -220,7 +231,7 @@ Tensor put_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor
                    bool accumulate) {
   const Shape& xs = x.shape();
   const auto m = static_cast<std::int64_t>(indices.size());
-  const std::vector<std::int64_t> offsets = block_offsets("index_put_", xs, first, indices);
+  const std::vector<std::int64_t> offsets = block_offsets("index_put_", xs, contiguous_strides(xs), first, indices);
   const Shape target = indexed_shape(xs, first, indices);
   Tensor out = x.detach().clone();
   Tensor v;
@@ -250,6 +261,39 @@ Tensor put_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor
                    gather_indexed(g, first, indices)};
     });
   return out;
+}
+
+// index_put_ without anything to record: only the indexed elements of `view` are written, through
+// its strides, and the version is bumped (the recorded path goes through put_indexed instead).
+void raw_put_indexed(Tensor& view, std::int64_t first, const std::vector<Tensor>& indices, const Tensor& values,
+                     bool accumulate) {
+  const Shape& xs = view.shape();
+  const Strides strides = view.strides();
+  const auto m = static_cast<std::int64_t>(indices.size());
+  const std::vector<std::int64_t> offsets = block_offsets("index_put_", xs, strides, first, indices);
+  const std::vector<std::int64_t> outer = strided_offsets(xs, strides, 0, first);
+  const std::vector<std::int64_t> inner = strided_offsets(xs, strides, first + m, xs.size());
+  Tensor v;
+  {
+    NoGradGuard no_grad;
+    v = dense(expand(kernels::cast_raw(values, view.dtype()), indexed_shape(xs, first, indices)));
+  }
+  const auto count = static_cast<std::int64_t>(offsets.size()), n = static_cast<std::int64_t>(inner.size());
+  dispatch(view.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* base = view.data_ptr<T>();
+    const T* in = contiguous_data<T>(v);
+    for (std::size_t a = 0; a < outer.size(); ++a)
+      for (std::int64_t b = 0; b < count; ++b) {
+        T* to = base + outer[a] + offsets[b];
+        const T* from = in + (static_cast<std::int64_t>(a) * count + b) * n;
+        if (accumulate)
+          for (std::int64_t i = 0; i < n; ++i) to[inner[i]] = static_cast<T>(to[inner[i]] + from[i]);
+        else
+          for (std::int64_t i = 0; i < n; ++i) to[inner[i]] = from[i];
+      }
+  });
+  ++view.impl()->storage->version;
 }
 
 void check_values(const char* op, const Tensor& self, const Shape& target, const Tensor& values) {
@@ -381,13 +425,13 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
     if (!p.indices.empty()) return put_indexed(p.view, p.first, p.indices, values, accumulate);
     return accumulate ? p.view + values : xgrad::expand(values, target);
   };
-  if (!inplace_needs_record(p.view, {&values_in})) {
-    Tensor value;
-    {
-      NoGradGuard no_grad;
-      value = compute();
-    }
-    detail::raw_copy_(p.view, value);
+  if (!inplace_needs_record(p.view, {&values_in})) {  // core's raw kernels: only the indexed elements are written
+    if (!p.indices.empty())
+      raw_put_indexed(p.view, p.first, p.indices, values, accumulate);
+    else if (accumulate)
+      detail::raw_add_(p.view, values, 1.0);
+    else
+      detail::raw_copy_(p.view, values);
     return *this;
   }
   assign_in_place(p.view, compute(), "index_put_", !p.indices.empty() || accumulate);
