@@ -976,6 +976,7 @@ TEST_CASE("pad, padding_mode, ceil_mode and divisor_override: bad input gets cle
   };
   for (const auto& m : table) expect_error(m);
   MESSAGE("pad and pooling option rows: " << table.size());
+}
 
 TEST_CASE("indexing: bad input gets clear errors naming the op and the shapes") {
   using namespace xg::indexing;

@@ -293,7 +293,7 @@ void raw_put_indexed(Tensor& view, std::int64_t first, const std::vector<Tensor>
           for (std::int64_t i = 0; i < n; ++i) to[inner[i]] = from[i];
       }
   });
-  ++view.impl()->storage->version;
+  view.bump_version();
 }
 
 void check_values(const char* op, const Tensor& self, const Shape& target, const Tensor& values) {
