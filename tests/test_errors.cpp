@@ -977,3 +977,41 @@ TEST_CASE("pad, padding_mode, ceil_mode and divisor_override: bad input gets cle
   for (const auto& m : table) expect_error(m);
   MESSAGE("pad and pooling option rows: " << table.size());
 }
+
+TEST_CASE("indexing: bad input gets clear errors naming the op and the shapes") {
+  using namespace xg::indexing;
+  const auto mask = [](std::vector<double> v) {
+    return xg::tensor(v, {static_cast<std::int64_t>(v.size())}, xg::kFloat64).to(xg::kBool);
+  };
+  const std::vector<Misuse> table = {
+      {"index integer out of range", [] { z({2, 3}).index({Slice(), 3}); }, {"index", "index 3", "size 3", "[2, 3]"}},
+      {"index negative out of range", [] { z({2, 3}).index({-3}); }, {"index", "-3", "size 2"}},
+      {"index tensor out of range", [] { z({2, 3}).index({idx({0, 2})}); }, {"index", "index 2", "size 2", "[2, 3]"}},
+      {"index_put_ tensor out of range", [] { z({2, 3}).index_put_({Slice(), idx({5})}, 1.0); }, {"index_put_", "index 5", "size 3"}},
+      {"too many indices", [] { z({2, 3}).index({0, 1, 0}); }, {"index", "too many indices", "[2, 3]", "3 dimensions"}},
+      {"too many indices with a mask", [mask] { z({2}).index({0, mask({1, 0})}); }, {"index", "too many indices", "[2]"}},
+      {"two ellipses", [] { z({2, 3}).index({Ellipsis, "..."}); }, {"index", "one ellipsis"}},
+      {"string index", [] { z({2, 3}).index({"x"}); }, {"TensorIndex", "\"...\""}},
+      {"mask shape mismatch", [mask] { z({2, 3}).index({Slice(), mask({1, 0})}); }, {"index", "mask of shape [2]", "[2, 3]", "dimension 1"}},
+      {"index_put_ mask mismatch", [mask] { z({2, 3}).index_put_({mask({1, 0, 1})}, 0.0); }, {"index_put_", "mask of shape [3]", "[2, 3]"}},
+      {"masked_fill mask shape", [mask] { z({2, 3}).masked_fill(mask({1, 0}), 1.0); }, {"masked_fill", "[2]", "[2, 3]"}},
+      {"masked_fill mask dtype", [] { z({2, 3}).masked_fill(z({3}), 1.0); }, {"masked_fill", "bool", "float32", "[3]"}},
+      {"masked_fill value shape", [mask] { z({2, 3}).masked_fill(mask({1, 0, 1}), z({2})); }, {"masked_fill", "0-dimensional", "[2]"}},
+      {"masked_select shapes", [mask] { z({2, 3}).masked_select(mask({1, 0})); }, {"masked_select", "[2, 3]", "[2]"}},
+      {"float index tensor", [] { z({2, 3}).index({z({2})}); }, {"index", "int64 or bool", "float32", "[2]"}},
+      {"index tensors that do not broadcast", [] { z({4, 4}).index({idx({0, 1}), idx({0, 1, 2})}); }, {"index", "[2]", "[3]"}},
+      {"index_put_ values do not broadcast", [] { z({4, 3}).index_put_({idx({0, 1})}, z({2, 2})); },
+       {"index_put_", "values of shape [2, 2]", "indexed shape [2, 3]", "[4, 3]"}},
+      {"index_put_ slice values do not broadcast", [] { z({4, 3}).index_put_({Slice(None, 2)}, z({3, 3})); },
+       {"index_put_", "[3, 3]", "[2, 3]"}},
+      {"scatter index out of range", [] { z({2, 3}).scatter(1, xg::tensor(std::vector<std::int64_t>{3}, {1, 1}, xg::kInt64), 1.0); },
+       {"scatter", "index 3", "size 3"}},
+      {"scatter_ index shape", [] { z({2, 3}).scatter_(1, idx({0}), z({1})); }, {"scatter", "[1]", "[2, 3]"}},
+      {"scatter float index", [] { z({2, 3}).scatter(1, z({2, 1}), 1.0); }, {"scatter", "int64", "float32"}},
+      {"scatter_add_ src shape", [] { z({2, 3}).scatter_add_(1, xg::zeros({2, 2}, xg::kInt64), z({2, 3})); }, {"scatter_add", "[2, 3]", "[2, 2]"}},
+      {"index_add_ source shape", [] { z({3, 2}).index_add_(0, idx({0, 1}), z({3, 2})); }, {"index_add", "[3, 2]", "[2, 2]"}},
+      {"take_along_dim ranks", [] { z({2, 3}).take_along_dim(xg::zeros({2}, xg::kInt64), 1); }, {"take_along_dim", "[2, 3]", "[2]"}},
+      {"take_along_dim float index", [] { z({2, 3}).take_along_dim(z({2, 1}), 1); }, {"take_along_dim", "int64", "float32"}},
+  };
+  for (const auto& m : table) expect_error(m);
+}

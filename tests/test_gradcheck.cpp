@@ -277,6 +277,54 @@ TEST_CASE("gradcheck: indexing") {
   check("scatter_add", [gidx](const Inputs& x) { return xg::scatter_add(x[0], 1, gidx, x[1]); }, {rnd({2, 4}), rnd({2, 3})});
 }
 
+TEST_CASE("gradcheck: tensor indexing (index, index_put_, masked, scatter, take_along_dim)") {
+  xg::manual_seed(9);
+  using namespace xg::indexing;
+  const auto i = index({2, 0, 2}, {3}), j = index({1, -1}, {2, 1});
+  const auto mask = xg::tensor({1.0, 0.0, 1.0, 1.0}, {4}, xg::kFloat64).to(xg::kBool);
+  check("index: slices, None, Ellipsis", [](const Inputs& x) { return x[0].index({Slice(1, None), None, Ellipsis, Slice(None, None, 2)}); },
+        {rnd({3, 2, 4})});
+  check("index: adjacent index tensors with duplicates", [i, j](const Inputs& x) { return x[0].index({Slice(), i, j}); },
+        {rnd({2, 3, 4})});
+  check("index: separated index tensors and a mask", [i, mask](const Inputs& x) { return x[0].index({i, Slice(), mask}) * x[0].index({Ellipsis, mask}).sum(); },
+        {rnd({3, 2, 4})});
+  check("index_put_ accumulate, values broadcast", [i](const Inputs& x) {
+          auto y = x[0] * 1.0;
+          y.index_put_({i}, x[1], true);
+          return y;
+        },
+        {rnd({3, 4}), rnd({4})});
+  check("index_put_ with duplicates-free index, and through a slice", [j](const Inputs& x) {
+          auto y = x[0].clone();
+          y.index_put_({Slice(), j.flatten()}, x[1]);
+          y.index_put_({0, Slice(1, 3)}, x[1].index({0}).sum());
+          return y;
+        },
+        {rnd({2, 4}), rnd({2, 1})});
+  check("masked_fill, masked_fill_, masked_select", [mask](const Inputs& x) {
+          auto y = x[0].masked_fill(mask, x[1]);
+          y.masked_fill_(xg::logical_not(mask), 0.5);
+          return y + x[0].masked_select(mask).sum();
+        },
+        {rnd({3, 4}), rnd({})});
+  const auto sidx = index({1, 0, 3, 2, 0, 1}, {2, 3});
+  check("scatter and scatter_", [sidx](const Inputs& x) {
+          auto y = x[0].scatter(1, sidx, x[1]) * 2.0;
+          y.scatter_(1, sidx, x[1] * x[1]);
+          return y.scatter(0, index({1, 0, 1}, {1, 3}), 0.25);
+        },
+        {rnd({2, 4}), rnd({2, 3})});
+  check("index_add_, scatter_add_", [i, sidx](const Inputs& x) {
+          auto y = x[0] * 1.0;
+          y.index_add_(1, i, x[1], 0.5);
+          y.index({Slice(None, 2)}).scatter_add_(1, sidx, x[1].index({Slice(None, 2)}));
+          return y;
+        },
+        {rnd({3, 4}), rnd({3, 3})});
+  check("take_along_dim", [sidx](const Inputs& x) { return x[0].take_along_dim(sidx.index({Slice(None, 1)}), 1) + xg::take_along_dim(x[0], sidx).sum(); },
+        {rnd({2, 4})});
+}
+
 TEST_CASE("gradcheck: softmax family") {
   xg::manual_seed(8);
   check("softmax last", [](const Inputs& x) { return xg::softmax(x[0], -1); }, {rnd({3, 4})});

@@ -65,6 +65,20 @@ TEST_CASE("README: convolutional networks") {
   CHECK(cnn->named_parameters().front().second.grad().shape() == xg::Shape{32, 1, 3, 3});
 }
 
+TEST_CASE("README: indexing") {
+  using namespace xg::indexing;
+  auto t = xg::arange(0, 24, 1, xg::kFloat64).reshape({2, 3, 4});
+  auto v = t.index({Slice(), 0, Slice(1, None, 2)});
+  v.mul_(10);
+  CHECK(t.index({1, 0}).to_vector() == std::vector<double>{12, 130, 14, 150});
+  auto g = t.index({"...", xg::tensor(std::vector<std::int64_t>{3, 0}, {2}, xg::kInt64)});
+  CHECK(g.shape() == xg::Shape{2, 3, 2});
+  t.index_put_({t > 20.0}, 0.0);
+  t.index_put_({1, xg::tensor(std::vector<std::int64_t>{0, 0}, {2}, xg::kInt64)}, xg::ones({4}, xg::kFloat64), true);
+  CHECK(t.index({1, 0}).to_vector() == std::vector<double>{14, 2, 16, 2});
+  CHECK(t.index({0, 0}).to_vector() == std::vector<double>{0, 10, 2, 0});  // 30 > 20
+}
+
 TEST_CASE("README: threads, autocast, flush denormal") {
   const int saved_threads = xg::get_num_threads();
   xg::set_num_threads(2);

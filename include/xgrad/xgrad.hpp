@@ -31,6 +31,7 @@
 #include "xgrad/softmax.hpp"
 #include "xgrad/state_dict.hpp"
 #include "xgrad/tensor.hpp"
+#include "xgrad/tensor_index.hpp"
 #include "xgrad/tensor_options.hpp"
 #include "xgrad/visit_dtype.hpp"
 

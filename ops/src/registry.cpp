@@ -8,6 +8,7 @@ const std::vector<std::string>& registered_backward_names() {
   static const std::vector<std::string> names = {
       // core
       "SumToBackward", "ExpandBackward", "ToCopyBackward", "CloneBackward", "AddBackward",
+      "CopySlices",  // an in-place write through a view (inplace.cpp), reached by the tensor indexing cases
       // arithmetic
       "SubBackward", "MulBackward", "DivBackward", "NegBackward", "ReciprocalBackward", "PowBackward",
       // elementwise math
@@ -34,6 +35,8 @@ const std::vector<std::string>& registered_backward_names() {
       "CopySlices", "CopyBackwards", "AsStridedScatterBackward",
       // indexing
       "IndexSelectBackward", "IndexAddBackward", "GatherBackward", "ScatterAddBackward",
+      // tensor indexing (tensor_index.cpp)
+      "IndexBackward", "IndexPutBackward", "ScatterBackward",
       // softmax
       "SoftmaxBackward", "LogSoftmaxBackward"};
   return names;
