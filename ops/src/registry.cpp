@@ -8,7 +8,6 @@ const std::vector<std::string>& registered_backward_names() {
   static const std::vector<std::string> names = {
       // core
       "SumToBackward", "ExpandBackward", "ToCopyBackward", "CloneBackward", "AddBackward",
-      "CopySlices",  // an in-place write through a view (inplace.cpp), reached by the tensor indexing cases
       // arithmetic
       "SubBackward", "MulBackward", "DivBackward", "NegBackward", "ReciprocalBackward", "PowBackward",
       // elementwise math
