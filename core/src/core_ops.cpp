@@ -130,10 +130,11 @@ Tensor expand(const Tensor& t, const Shape& requested) {
                                 shape_str(shape), shape_str(t.shape())));
   // A view: the broadcast dimensions get stride 0, the new leading ones too.
   const TensorImpl& src = *t.impl();
+  const Strides src_strides = src.strides();
   Strides strides(shape.size(), 0);
   for (std::size_t i = 0; i < src.shape.size(); ++i) {
     const std::size_t o = i + (shape.size() - src.shape.size());
-    strides[o] = src.shape[i] == 1 && shape[o] != 1 ? 0 : src.strides[i];
+    strides[o] = src.shape[i] == 1 && shape[o] != 1 ? 0 : src_strides[i];
   }
   Tensor out = make_view_of(t, shape, strides, src.storage_offset);
   if (should_record({&t}))
@@ -187,7 +188,7 @@ Tensor dense_copy(const Tensor& t) {
   const TensorImpl& src = *t.impl();
   Tensor out = make_tensor(src.shape, src.dtype, "clone");
   detail::copy_strided(element_size(src.dtype), src.shape, src.first_element(),
-                       src.strides, out.impl()->storage->data, out.impl()->strides);
+                       src.strides(), out.impl()->storage->data, out.impl()->strides());
   return out;
 }
 

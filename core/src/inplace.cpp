@@ -22,11 +22,12 @@ bool inplace_needs_record(const Tensor& self, std::initializer_list<const Tensor
 void check_writable(const Tensor& self, const char* op) {
   if (!self.defined()) throw Error(fmt::format("{}: the tensor is undefined", op));
   const TensorImpl& impl = *self.impl();
-  for (std::size_t d = 0; d < impl.shape.size(); ++d)
-    if (impl.strides[d] == 0 && impl.shape[d] > 1)
+  const Strides strides = impl.contiguous ? Strides() : impl.strides();  // a dense tensor has no stride 0
+  for (std::size_t d = 0; d < strides.size(); ++d)
+    if (strides[d] == 0 && impl.shape[d] > 1)
       throw Error(fmt::format("{}: unsupported operation: more than one element of the written-to tensor (shape {}, "
                               "strides {}) refers to a single memory location; clone() the tensor first",
-                              op, shape_str(impl.shape), shape_str(impl.strides)));
+                              op, shape_str(impl.shape), shape_str(impl.strides())));
   if (!GradModeFast::enabled()) return;
   if (impl.requires_grad && !impl.grad_fn && !impl.view_base)
     throw Error(fmt::format("{}: a leaf Variable that requires grad (shape {}) is being used in an in-place "
@@ -48,10 +49,11 @@ void write_values(const Tensor& self, const Tensor& value) {
   const TensorImpl& s = *src.impl();
   Strides src_strides(dst.shape.size(), 0);  // broadcast: size-1 and missing dimensions repeat
   const std::size_t lead = dst.shape.size() - s.shape.size();
+  const Strides value_strides = s.strides();
   for (std::size_t i = 0; i < s.shape.size(); ++i)
-    src_strides[lead + i] = s.shape[i] == 1 ? 0 : s.strides[i];
+    src_strides[lead + i] = s.shape[i] == 1 ? 0 : value_strides[i];
   detail::copy_strided(element_size(dst.dtype), dst.shape, s.first_element(), src_strides, dst.first_element(),
-                       dst.strides);
+                       dst.strides());
 }
 
 // Where a view's elements are inside its base, counted in the base's dense layout.
@@ -64,8 +66,8 @@ Part part_in_base(const TensorImpl& view, const TensorImpl& base, const char* op
   if (!base.contiguous)
     throw Error(fmt::format("{}: writing in place through a view of a non-contiguous tensor (shape {}, strides {}) "
                             "while recording gradients is not supported; call contiguous() on the base first",
-                            op, shape_str(base.shape), shape_str(base.strides)));
-  return {view.shape, view.strides, view.storage_offset - base.storage_offset};
+                            op, shape_str(base.shape), shape_str(base.strides())));
+  return {view.shape, view.strides(), view.storage_offset - base.storage_offset};
 }
 
 // The base's history after a write through `view`: the base's old value everywhere but the view's

@@ -57,7 +57,7 @@ void inplace_binary(Tensor& self, const Tensor& other_in, const char* op, Combin
     using T = decltype(tag);
     T* out = dst.data<T>();
     const T* in = contiguous_data<T>(other);
-    const auto so = dst.strides;
+    const auto so = dst.strides();
     const auto si = detail::broadcast_strides(other.shape(), shape);
     detail::for_each_row(shape, so, si, [&](std::int64_t, std::int64_t o, std::int64_t o_step, std::int64_t b,
                                             std::int64_t b_step, std::int64_t n) {
@@ -101,7 +101,7 @@ Tensor& raw_fill_(Tensor& self, double value) {
       std::fill_n(out, dst.numel, static_cast<T>(value));
       return;
     }
-    detail::for_each_row(dst.shape, dst.strides, dst.strides,
+    detail::for_each_row(dst.shape, dst.strides(), dst.strides(),
                          [&](std::int64_t, std::int64_t o, std::int64_t step, std::int64_t, std::int64_t,
                              std::int64_t n) {
                            for (std::int64_t j = 0; j < n; ++j) out[o + j * step] = static_cast<T>(value);

@@ -25,7 +25,6 @@ Storage::~Storage() {
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, Shape shape_, Dtype dtype_)
     : storage(std::move(storage_)),
       shape(std::move(shape_)),
-      strides(contiguous_strides(shape)),
       numel(shape_numel(shape)),
       dtype(dtype_) {}
 
@@ -33,11 +32,11 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, Shape shape_, Strides 
                        Dtype dtype_)
     : storage(std::move(storage_)),
       shape(std::move(shape_)),
-      strides(std::move(strides_)),
+      explicit_strides(std::move(strides_)),
       storage_offset(offset),
       numel(shape_numel(shape)),
       dtype(dtype_),
-      contiguous(is_contiguous_layout(shape, strides)) {}
+      contiguous(is_contiguous_layout(shape, explicit_strides)) {}
 
 TensorImpl::~TensorImpl() {
   if (grad_fn) release_node(std::move(grad_fn));
@@ -89,25 +88,17 @@ namespace {
   throw Error(fmt::format(
       "internal error: a strided view (shape {}, strides {}) reached a kernel that reads dense memory; the op "
       "must call contiguous() on its inputs",
-      shape_str(impl.shape), shape_str(impl.strides)));
+      shape_str(impl.shape), shape_str(impl.strides())));
 }
 }  // namespace
 
-template <class T>
-T* contiguous_data(const Tensor& t) {
+void throw_not_dense(const Tensor& t, Dtype wanted) {
   const TensorImpl* impl = t.impl();
   if (!impl) throw Error("contiguous_data: the tensor is undefined");
   if (!impl->contiguous) throw_not_contiguous(*impl);
-  if (impl->dtype != dtype_of<T>())
-    throw Error(fmt::format("internal error: a {} tensor of shape {} read as {}", dtype_name(impl->dtype),
-                            shape_str(impl->shape), dtype_name(dtype_of<T>())));
-  return impl->data<T>();
+  throw Error(fmt::format("internal error: a {} tensor of shape {} read as {}", dtype_name(impl->dtype),
+                          shape_str(impl->shape), dtype_name(wanted)));
 }
-template float* contiguous_data<float>(const Tensor&);
-template double* contiguous_data<double>(const Tensor&);
-template std::int64_t* contiguous_data<std::int64_t>(const Tensor&);
-template bool* contiguous_data<bool>(const Tensor&);
-template BFloat16* contiguous_data<BFloat16>(const Tensor&);
 
 unsigned char* contiguous_bytes(const Tensor& t) {
   const TensorImpl* impl = t.impl();

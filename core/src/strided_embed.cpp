@@ -117,7 +117,7 @@ Tensor as_strided(const Tensor& t, const Shape& size, const Strides& stride, std
     if (!t.is_contiguous())
       throw Error(fmt::format("as_strided: the gradient is defined only for a contiguous input; this one has shape {} "
                               "and strides {} (call contiguous() first)",
-                              shape_str(t.shape()), shape_str(t.impl()->strides)));
+                              shape_str(t.shape()), shape_str(t.impl()->strides())));
     record("AsStridedBackward", out, {&t},
            [in_shape = t.shape(), size, stride, rel = offset - t.storage_offset()](const Tensor& g) {
              return Grads{strided_embed(g, in_shape, size, stride, rel)};

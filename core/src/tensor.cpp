@@ -34,7 +34,7 @@ std::int64_t Tensor::numel() const { return checked(*this, "numel").numel; }
 Dtype Tensor::dtype() const { return checked(*this, "dtype").dtype; }
 bool Tensor::is_floating_point() const { return xgrad::is_floating_point(dtype()); }
 std::uint32_t Tensor::version() const { return checked(*this, "version").storage->version; }
-SizeList Tensor::strides() const { return checked(*this, "strides").strides; }
+SizeList Tensor::strides() const { return checked(*this, "strides").strides(); }
 std::int64_t Tensor::stride(std::int64_t d) const { return strides()[wrap_dim("stride", d, dim())]; }
 std::int64_t Tensor::storage_offset() const { return checked(*this, "storage_offset").storage_offset; }
 bool Tensor::is_contiguous() const { return checked(*this, "is_contiguous").contiguous; }
@@ -90,7 +90,7 @@ std::vector<double> Tensor::to_vector() const {
 
 Tensor Tensor::detach() const {
   const TensorImpl& impl = checked(*this, "detach");
-  return make_strided(*this, impl.shape, impl.strides, impl.storage_offset);
+  return make_strided(*this, impl.shape, impl.strides(), impl.storage_offset);
 }
 
 // bernoulli_ is a raw fill (dropout's masks): never recorded, refused on a leaf that requires grad.

@@ -15,7 +15,7 @@ std::span<std::byte> byte_span(const Tensor& t, const char* op) {
   // A strided view has no dense run of bytes; a view with only an offset does (it starts there).
   if (!impl.contiguous)
     throw Error(fmt::format("{}: a strided view (shape {}, strides {}) has no dense bytes; call contiguous() first",
-                            op, shape_str(impl.shape), shape_str(impl.strides)));
+                            op, shape_str(impl.shape), shape_str(impl.strides())));
   const std::size_t nbytes = static_cast<std::size_t>(impl.numel) * element_size(impl.dtype);
   return {impl.data<std::byte>(), nbytes};
 }

@@ -37,7 +37,7 @@ void Tensor::set_data(const Tensor& new_data) {
   const TensorImpl& src = *new_data.impl();
   self.storage = src.storage;
   self.shape = src.shape;
-  self.strides = src.strides;
+  self.explicit_strides = src.explicit_strides;
   self.storage_offset = src.storage_offset;
   self.contiguous = src.contiguous;
   self.numel = src.numel;

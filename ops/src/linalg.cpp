@@ -101,7 +101,7 @@ ProductOperand product_operand(const Tensor& t, Dtype dtype) {
   const std::size_t nd = impl.shape.size();
   if (impl.dtype == dtype && !impl.contiguous && nd >= 2) {
     Shape swapped = impl.shape;
-    Strides swapped_strides = impl.strides;
+    Strides swapped_strides = impl.strides();
     std::swap(swapped[nd - 1], swapped[nd - 2]);
     std::swap(swapped_strides[nd - 1], swapped_strides[nd - 2]);
     if (is_contiguous_layout(swapped, swapped_strides))

@@ -16,7 +16,7 @@ namespace {
 
 Geometry geometry_of(const Tensor& t) {
   const TensorImpl& impl = *t.impl();
-  return {impl.shape, impl.strides, impl.storage_offset};
+  return {impl.shape, impl.strides(), impl.storage_offset};
 }
 
 // The same part of a dense tensor of t's shape: what the backward scatters the gradient into.
@@ -103,18 +103,18 @@ Tensor reshaped_view(const Tensor& t, const Shape& shape, const Strides& strides
 
 Tensor view(const Tensor& t, const Shape& shape) {
   const Shape target = infer_shape("view", t, shape);
-  const auto strides = view_strides(t.shape(), t.impl()->strides, target);
+  const auto strides = view_strides(t.shape(), t.impl()->strides(), target);
   if (!strides)
     throw Error(fmt::format("view: shape {} is not compatible with the input's shape {} and strides {} (a new "
                             "dimension would span memory that is not contiguous); use reshape(), which copies",
-                            shape_str(shape), shape_str(t.shape()), shape_str(t.impl()->strides)));
+                            shape_str(shape), shape_str(t.shape()), shape_str(t.impl()->strides())));
   return reshaped_view(t, target, *strides, "ViewBackward");
 }
 
 Tensor reshape(const Tensor& t, const Shape& shape) {
   const Shape target = infer_shape("reshape", t, shape);
   if (target == t.shape()) return t;
-  if (const auto strides = view_strides(t.shape(), t.impl()->strides, target))
+  if (const auto strides = view_strides(t.shape(), t.impl()->strides(), target))
     return reshaped_view(t, target, *strides, "ViewBackward");
   // Not expressible as a view: a dense copy (recorded as a clone), viewed.
   const Tensor copy = t.clone();
@@ -136,10 +136,11 @@ Tensor flatten(const Tensor& t, std::int64_t start_dim, std::int64_t end_dim) {
 Tensor squeeze(const Tensor& t) {
   Shape shape;
   Strides strides;
+  const Strides in_strides = t.impl()->strides();
   for (std::int64_t d = 0; d < t.dim(); ++d)
     if (t.size(d) != 1) {
       shape.push_back(t.size(d));
-      strides.push_back(t.impl()->strides[d]);
+      strides.push_back(in_strides[d]);
     }
   return shape == t.shape() ? t : reshaped_view(t, shape, strides, "SqueezeBackward");
 }
@@ -148,7 +149,7 @@ Tensor squeeze(const Tensor& t, std::int64_t dim) {
   const auto d = wrap_dim("squeeze", dim, t.dim());
   if (t.dim() == 0 || t.size(d) != 1) return t;
   Shape shape = t.shape();
-  Strides strides = t.impl()->strides;
+  Strides strides = t.impl()->strides();
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
   return reshaped_view(t, shape, strides, "SqueezeBackward");
@@ -157,7 +158,7 @@ Tensor squeeze(const Tensor& t, std::int64_t dim) {
 Tensor unsqueeze(const Tensor& t, std::int64_t dim) {
   const auto d = wrap_dim("unsqueeze", dim, t.dim() + 1);
   Shape shape = t.shape();
-  Strides strides = t.impl()->strides;
+  Strides strides = t.impl()->strides();
   const std::int64_t stride = d < t.dim() ? shape[d] * strides[d] : 1;
   shape.insert(shape.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
@@ -180,9 +181,10 @@ Tensor permute(const Tensor& t, const std::vector<std::int64_t>& dims) {
   if (identity) return t;
   Shape shape(order.size());
   Strides strides(order.size());
+  const Strides in_strides = t.impl()->strides();
   for (std::size_t i = 0; i < order.size(); ++i) {
     shape[i] = t.size(order[i]);
-    strides[i] = t.impl()->strides[order[i]];
+    strides[i] = in_strides[order[i]];
   }
   Tensor out = make_view_of(t, shape, strides, t.storage_offset());
   if (should_record({&t})) {

@@ -49,7 +49,9 @@ struct TensorImpl {
 
   std::shared_ptr<Storage> storage;
   Shape shape;
-  Strides strides;
+  // Empty for a dense tensor made by make_tensor (its strides are the contiguous ones, computed
+  // when asked: one allocation less on every op's output).
+  Strides explicit_strides;
   std::int64_t storage_offset = 0;
   std::int64_t numel;
   Dtype dtype;
@@ -73,6 +75,7 @@ struct TensorImpl {
     return static_cast<unsigned char*>(storage->data) + storage_offset * static_cast<std::int64_t>(element_size(dtype));
   }
   template <class T> T* data() const { return static_cast<T*>(first_element()); }
+  Strides strides() const { return explicit_strides.empty() ? contiguous_strides(shape) : explicit_strides; }
 };
 
 // The dtype of a C++ element type.
@@ -86,7 +89,14 @@ template <> constexpr Dtype dtype_of<BFloat16>() { return kBFloat16; }
 // Kernels read and write tensors as dense row-major buffers, and this is their way to the data: a
 // strided view that an op forgot to make contiguous at its boundary is an error, never a wrong result.
 // T must match the dtype (float, double, int64_t, bool, BFloat16).
-template <class T> T* contiguous_data(const Tensor& t);
+[[noreturn]] void throw_not_dense(const Tensor& t, Dtype wanted);
+template <class T>
+inline T* contiguous_data(const Tensor& t) {
+  const TensorImpl* impl = t.impl();
+  if (!impl || !impl->contiguous || impl->dtype != dtype_of<T>()) [[unlikely]]
+    throw_not_dense(t, dtype_of<T>());
+  return impl->data<T>();
+}
 // The same as raw bytes (for kernels that copy whole elements of any dtype).
 unsigned char* contiguous_bytes(const Tensor& t);
 
