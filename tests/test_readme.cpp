@@ -65,6 +65,20 @@ TEST_CASE("README: convolutional networks") {
   CHECK(cnn->named_parameters().front().second.grad().shape() == xg::Shape{32, 1, 3, 3});
 }
 
+TEST_CASE("README: views and in-place ops") {
+  auto w = xg::arange(0, 12, 1, xg::kFloat64).reshape({3, 4});
+  w.narrow(0, 0, 2).fill_(0);
+  w.t().mul_(2);
+  w.select(1, 0).copy_(xg::ones({3}, xg::kFloat64));
+  CHECK(w.to_vector() == std::vector<double>{1, 0, 0, 0, 1, 0, 0, 0, 1, 18, 20, 22});
+  auto x = xg::ones({3, 4}, xg::kFloat64, true);
+  auto h = x * 2.0;
+  h[1].mul_(3.0);
+  h.relu_();
+  (h * h).sum().backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{8, 8, 8, 8, 72, 72, 72, 72, 8, 8, 8, 8});
+}
+
 TEST_CASE("README: indexing") {
   using namespace xg::indexing;
   auto t = xg::arange(0, 24, 1, xg::kFloat64).reshape({2, 3, 4});
