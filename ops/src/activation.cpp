@@ -19,6 +19,8 @@ Tensor scalar(double v, const Tensor& like) { return full({}, v, kernels::floati
 }  // namespace
 
 Tensor relu(const Tensor& x) {
+  if (x.dtype() == kBool)
+    throw Error(fmt::format("relu: bool inputs are not supported (shape {}), as in torch", shape_str(x.shape())));
   if (x.dtype() == kInt64)  // stays int64, as torch (integers never require grad)
     return kernels::map_int64(x, [](std::int64_t v) { return v < 0 ? std::int64_t(0) : v; });
   // NaN stays NaN with slope 1 (torch's threshold: only x <= 0 is cut), so divergence stays visible.

@@ -49,7 +49,11 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor neg(const Tensor& a) {
-  Tensor out = a.dtype() == kBool ? a.to(kInt64) : dense(a);
+  if (a.dtype() == kBool)
+    throw Error(fmt::format("neg: negation of a bool tensor (shape {}) is not supported; to invert a mask use "
+                            "logical_not()",
+                            shape_str(a.shape())));
+  Tensor out = dense(a);
   out = dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor r = make_tensor(out.shape(), out.dtype());

@@ -72,6 +72,8 @@ Tensor rsqrt(const Tensor& x) {
 }
 
 Tensor abs(const Tensor& x) {
+  if (x.dtype() == kBool)  // torch has no abs for bool either
+    throw Error(fmt::format("abs: not implemented for bool tensors (shape {})", shape_str(x.shape())));
   if (x.dtype() == kInt64)  // stays int64, as torch (integers never require grad)
     return kernels::map_int64(x, [](std::int64_t v) { return v < 0 ? -v : v; });
   return unary_op("AbsBackward", MathFn::Abs, x, Output::Unused,

@@ -1,7 +1,9 @@
-// Fast, accurate sums of contiguous runs. Independent lanes let the compiler vectorize
-// without reassociating anything; blocks of 4096 are folded into a double total so float32 sums of
-// millions of values keep their accuracy (as torch's cascade sum does).
+// Fast, accurate sums of contiguous runs, as a cascade: independent lanes (which let the compiler
+// vectorize without reassociating anything) each add only a few values of a chunk of 256, the lanes
+// fold pairwise, and the chunks add up in double. A float32 sum of a million equal values keeps its
+// accuracy (the lanes' rounding errors, all of one sign for equal values, stay short).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -19,11 +21,12 @@ inline void fold_pairwise(T* lanes) {
   if constexpr (width > 1) fold_pairwise<width / 2>(lanes);
 }
 
-inline constexpr std::int64_t kSumBlock = 4096;
+inline constexpr std::int64_t kSumBlock = 4096;  // the unit of work a thread takes
+inline constexpr std::int64_t kSumChunk = 256;   // the values one lane run covers
 
-// The sum of p[start, end), at most one block: lanes folded pairwise.
+// The sum of p[start, end), at most one chunk: lanes folded pairwise.
 template <class T>
-T sum_block(const T* p, std::int64_t start, std::int64_t end) {
+T sum_chunk(const T* p, std::int64_t start, std::int64_t end) {
   constexpr int kLanes = 256 / sizeof(T);  // eight 256-bit vectors in flight hide the add latency
   T lanes[kLanes] = {};
   std::int64_t i = start;
@@ -32,6 +35,15 @@ T sum_block(const T* p, std::int64_t start, std::int64_t end) {
   fold_pairwise<kLanes / 2>(lanes);
   T block = lanes[0];
   for (; i < end; ++i) block += p[i];
+  return block;
+}
+
+// The sum of p[start, end), at most one block: its chunks added in double.
+template <class T>
+double sum_block(const T* p, std::int64_t start, std::int64_t end) {
+  double block = 0;
+  for (std::int64_t c = start; c < end; c += kSumChunk)
+    block += static_cast<double>(sum_chunk(p, c, std::min(end, c + kSumChunk)));
   return block;
 }
 
@@ -45,14 +57,14 @@ T sum_contiguous(const T* p, std::int64_t n) {
   // What parallel_blocks would run serially anyway, summed without allocating the partial sums.
   if (n < 2 * kElementwiseGrain || in_parallel_region()) {
     for (std::int64_t b = 0; b < blocks; ++b)
-      total += static_cast<double>(sum_block(p, b * kSumBlock, b + 1 == blocks ? n : (b + 1) * kSumBlock));
+      total += sum_block(p, b * kSumBlock, b + 1 == blocks ? n : (b + 1) * kSumBlock);
     return static_cast<T>(total);
   }
-  std::vector<T> partial(static_cast<std::size_t>(blocks));
+  std::vector<double> partial(static_cast<std::size_t>(blocks));
   parallel_blocks(blocks, n, kElementwiseGrain, [&](std::int64_t b) {
     partial[b] = sum_block(p, b * kSumBlock, b + 1 == blocks ? n : (b + 1) * kSumBlock);
   });
-  for (const T block : partial) total += static_cast<double>(block);
+  for (const double block : partial) total += block;
   return static_cast<T>(total);
 }
 
