@@ -120,7 +120,9 @@ const std::map<std::string, std::function<xg::Tensor(Inputs&)>>& expressions() {
 TEST_CASE("indexing: values and gradients match torch 1.13") {
   const json fixture = torch_fixtures::load("indexing.json");
   CHECK(fixture["cases"].size() == expressions().size());
-  for (const auto& [name, c] : fixture["cases"].items()) {
+  for (const auto& item : fixture["cases"].items()) {
+    const std::string name = item.key();  // not a structured binding: clang 14 cannot capture those
+    const json& c = item.value();
     CAPTURE(name);
     const auto found = expressions().find(name);
     REQUIRE_MESSAGE(found != expressions().end(), "no C++ expression for fixture case " << name);

@@ -111,7 +111,9 @@ TEST_CASE("in-place ops under autograd give torch's values and gradients") {
         },
         {grid({3}, 1)}}},
   };
-  for (const auto& [name, run] : runs) {
+  for (const auto& entry : runs) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture those
+    const auto& run = entry.second;
     CAPTURE(name);
     const tf::json& want = cases()[name];
     std::vector<xg::Tensor> leaves;
