@@ -220,3 +220,21 @@ TEST_CASE("matmul reads transposed views through its transpose flags, with the c
     CHECK(xg::equal(xg::matmul(narrowed.t(), a), xg::matmul(narrowed.t().contiguous(), a)));
   }
 }
+
+TEST_CASE("binary ops read transposed, expanded and narrowed operands in place, with the dense results") {
+  const auto a = grid({4, 6}), b = grid({6, 4}, 3);
+  const std::vector<std::pair<xg::Tensor, xg::Tensor>> pairs = {
+      {a, b.t()},                                    // transposed
+      {a.narrow(1, 1, 3), b.t().slice(1, 0, 6, 2)},  // narrowed and strided slices
+      {a, grid({6}).expand({4, 6})},                 // expanded (stride 0)
+      {a.t(), grid({4}, 2)},                         // transposed against a broadcast row
+  };
+  for (const auto& [x, y] : pairs) {
+    const auto xd = x.contiguous(), yd = y.contiguous();
+    CHECK(xg::equal(x + y, xd + yd));
+    CHECK(xg::equal(x * y, xd * yd));
+    CHECK(xg::equal(xg::maximum(x, y), xg::maximum(xd, yd)));
+    CHECK(xg::equal(xg::gt(x, y), xg::gt(xd, yd)));
+    CHECK(xg::equal((x + y).to(xg::kFloat32), (xd.to(xg::kFloat32) + yd.to(xg::kFloat32))));
+  }
+}

@@ -13,7 +13,7 @@ template <class F>
 Tensor compare(const char* op, const Tensor& a, const Tensor& b, F f) {
   const Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(op, a.shape(), b.shape());
   const Dtype dtype = kernels::result_type(a, b);
-  const Tensor x = kernels::cast_raw(a, dtype), y = kernels::cast_raw(b, dtype);
+  const Tensor x = kernels::cast_strided(a, dtype), y = kernels::cast_strided(b, dtype);
   Tensor out = make_tensor(shape, kBool, op);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);

@@ -56,29 +56,44 @@ inline bool is_trailing_block(const Shape& inner, const Shape& outer) {
   return true;
 }
 
-// out = f(a, b) broadcast, both operands dense and of dtype T, result of dtype `out_dtype`.
+// The strides an operand of any layout is read with when broadcast to `out`: its own strides, 0 on
+// the dimensions it is broadcast along (size 1 or missing). A transposed or expanded view is read in
+// place, never copied.
+inline std::vector<std::int64_t> operand_strides(const Tensor& t, const Shape& out) {
+  const TensorImpl& impl = *t.impl();
+  if (impl.contiguous) return detail::broadcast_strides(impl.shape, out);
+  const Strides own = impl.strides();
+  std::vector<std::int64_t> strides(out.size(), 0);
+  const std::size_t lead = out.size() - impl.shape.size();
+  for (std::size_t i = 0; i < impl.shape.size(); ++i) strides[lead + i] = impl.shape[i] == 1 ? 0 : own[i];
+  return strides;
+}
+
+// out = f(a, b) broadcast; both operands of dtype T in any layout (strided views are read through
+// their strides), out a fresh dense tensor of dtype Out.
 template <class T, class Out, class F>
 void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   // restrict: the output is always a fresh buffer, so the row loops vectorize without alias checks
-  const T* __restrict x = contiguous_data<T>(a);
-  const T* __restrict y = contiguous_data<T>(b);
+  const T* __restrict x = a.impl()->template data<T>();
+  const T* __restrict y = b.impl()->template data<T>();
   Out* __restrict dst = contiguous_data<Out>(out);
   const std::int64_t n = out.numel();
   constexpr std::int64_t grain = detail::kElementwiseGrain;
-  if (a.numel() == n && b.numel() == n) {  // same shape: one flat loop
+  const bool a_dense = a.is_contiguous(), b_dense = b.is_contiguous();
+  if (a_dense && b_dense && a.numel() == n && b.numel() == n) {  // same shape: one flat loop
     parallel_for(0, n, grain, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) dst[i] = f(x[i], y[i]);
     });
     return;
   }
-  if (b.numel() == 1 && a.numel() == n) {
+  if (b.numel() == 1 && a_dense && a.numel() == n) {
     const T s = y[0];
     parallel_for(0, n, grain, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) dst[i] = f(x[i], s);
     });
     return;
   }
-  if (a.numel() == 1 && b.numel() == n) {
+  if (a.numel() == 1 && b_dense && b.numel() == n) {
     const T s = x[0];
     parallel_for(0, n, grain, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) dst[i] = f(s, y[i]);
@@ -86,7 +101,7 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
     return;
   }
   const Shape& shape = out.shape();
-  if (a.numel() == n && b.numel() > 0 && is_trailing_block(b.shape(), shape)) {  // x + bias rows
+  if (a_dense && b_dense && a.numel() == n && b.numel() > 0 && is_trailing_block(b.shape(), shape)) {  // x + bias rows
     const std::int64_t m = b.numel();
     parallel_for(0, n / m, std::max<std::int64_t>(1, grain / m), [&](std::int64_t first, std::int64_t last) {
       for (std::int64_t r = first; r < last; ++r)
@@ -94,8 +109,8 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
     });
     return;
   }
-  const auto sa = detail::broadcast_strides(a.shape(), shape);
-  const auto sb = detail::broadcast_strides(b.shape(), shape);
+  const auto sa = operand_strides(a, shape);
+  const auto sb = operand_strides(b, shape);
   const std::int64_t rows = detail::row_count(shape), row_length = shape.empty() ? 1 : shape.back();
   parallel_for(0, rows, std::max<std::int64_t>(1, grain / std::max<std::int64_t>(row_length, 1)),
                [&](std::int64_t first, std::int64_t last) {
@@ -113,6 +128,9 @@ void broadcast_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
                        });
                });
 }
+
+// The operand of a broadcast loop in `dtype` without recording, in its own layout (no copy for a view).
+inline Tensor cast_strided(const Tensor& t, Dtype dtype) { return t.dtype() == dtype ? t : t.detach().to(dtype); }
 
 // Converts without recording (the op that calls this records its own backward); the result is dense.
 inline Tensor cast_raw(const Tensor& t, Dtype dtype) { return t.dtype() == dtype ? dense(t) : t.detach().to(dtype); }
@@ -137,7 +155,7 @@ Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, bool f
   // bool op bool stays bool, as torch (True + True is True): computed in int64, nonzero is true
   const bool bools = dtype == kBool;
   if (bools) dtype = kInt64;
-  const Tensor a = cast_raw(a_in, dtype), b = cast_raw(b_in, dtype);
+  const Tensor a = cast_strided(a_in, dtype), b = cast_strided(b_in, dtype);
   Tensor out = make_tensor(shape, dtype, op);  // a broadcast beyond memory fails naming the op
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
