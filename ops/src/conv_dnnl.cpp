@@ -167,6 +167,15 @@ std::unique_ptr<Plan> make_plan(const PlanKey& key) {
   return plan;
 }
 
+// Restores this thread's OpenMP setting after a primitive was made or ran with it lowered to one.
+struct SingleThreadScope {
+  int previous = omp_get_max_threads();
+  SingleThreadScope() { omp_set_num_threads(1); }
+  ~SingleThreadScope() { omp_set_num_threads(previous); }
+  SingleThreadScope(const SingleThreadScope&) = delete;
+  SingleThreadScope& operator=(const SingleThreadScope&) = delete;
+};
+
 // The cache: null for a geometry oneDNN has no primitive for (the caller falls back to im2col).
 // Plans are never removed while the program runs (a program cycling through more than a few
 // thousand shapes starts over), so a pointer handed out stays valid until the next clear; the
@@ -180,6 +189,9 @@ const Plan* find_plan(const PlanKey& key) {
   if (plans.size() >= 4096) plans.clear();
   std::unique_ptr<Plan> plan;
   try {
+    // Every plan runs on one thread, so it is made for one: a primitive made for more waits at
+    // barriers for threads that never come when it runs alone.
+    const SingleThreadScope one_thread;
     plan = make_plan(key);
   } catch (const dnnl::error&) {
     plan = nullptr;
@@ -216,15 +228,6 @@ ThreadBuffers& thread_buffers() {
   thread_local ThreadBuffers buffers;
   return buffers;
 }
-
-// Restores this thread's OpenMP setting after a primitive ran with it lowered to one.
-struct SingleThreadScope {
-  int previous = omp_get_max_threads();
-  SingleThreadScope() { omp_set_num_threads(1); }
-  ~SingleThreadScope() { omp_set_num_threads(previous); }
-  SingleThreadScope(const SingleThreadScope&) = delete;
-  SingleThreadScope& operator=(const SingleThreadScope&) = delete;
-};
 
 // The batch in chunks: enough work in each to hide a primitive call's cost, at most 16 (a 16-core
 // machine busy), fixed by the shapes alone.
