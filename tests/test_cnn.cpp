@@ -383,6 +383,91 @@ TEST_CASE("conv2d results do not depend on the thread count") {
   for (std::size_t i = 0; i < one.size(); ++i) CHECK(xg::equal(one[i], many[i]));
 }
 
+// float32 convolutions run on oneDNN's primitives (im2col + gemm is float64's path): the same
+// values in both dtypes agree to float32 rounding, over the options oneDNN must map (groups,
+// dilation, strides that leave input rows unused, "same" padding with more on one side) and
+// conv_transpose2d, whose forward is the input gradient.
+double max_rel_diff(const xg::Tensor& got, const xg::Tensor& want) {
+  const auto g = got.to_vector(), w = want.to_vector();
+  REQUIRE(g.size() == w.size());
+  double diff = 0, scale = 1e-30;
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    diff = std::max(diff, std::abs(g[i] - w[i]));
+    scale = std::max(scale, std::abs(w[i]));
+  }
+  return diff / scale;
+}
+
+TEST_CASE("float32 conv2d and conv_transpose2d agree with float64 over strides, dilation, groups and padding") {
+  struct Case {
+    const char* name;
+    xg::Shape x, w;
+    xg::IntPair stride;
+    xg::Padding2d padding;
+    xg::IntPair dilation;
+    std::int64_t groups;
+    bool transpose;
+  };
+  const std::vector<Case> cases = {
+      {"plain 3x3", {4, 3, 9, 8}, {5, 3, 3, 3}, 1, 1, 1, 1, false},
+      {"first layer, one channel, batch in chunks", {101, 1, 28, 28}, {32, 1, 3, 3}, 1, 1, 1, 1, false},
+      {"stride 2 leaving a row unused", {3, 4, 10, 9}, {6, 4, 3, 3}, 2, 0, 1, 1, false},
+      {"stride (3, 2), padding (2, 1)", {2, 4, 11, 10}, {4, 4, 3, 2}, {3, 2}, {2, 1}, 1, 1, false},
+      {"dilation 2", {2, 6, 12, 11}, {8, 6, 3, 3}, 1, 2, 2, 1, false},
+      {"groups 3, dilation (1, 2)", {3, 6, 10, 10}, {9, 2, 3, 3}, 1, 1, {1, 2}, 3, false},
+      {"depthwise", {2, 8, 9, 9}, {8, 1, 3, 3}, 1, 1, 1, 8, false},
+      {"same padding, even kernel", {2, 3, 8, 7}, {4, 3, 4, 2}, 1, xg::kSame, 1, 1, false},
+      {"1x1", {5, 16, 6, 6}, {24, 16, 1, 1}, 1, 0, 1, 1, false},
+      {"transpose, stride 2", {2, 4, 6, 5}, {4, 3, 3, 3}, 2, 1, 1, 1, true},
+      {"transpose, groups 2, dilation 2", {2, 4, 5, 5}, {4, 2, 3, 3}, 1, 0, 2, 2, true},
+  };
+  xg::manual_seed(22);
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const auto x64 = rnd(c.x), w64 = rnd(c.w);
+    const std::int64_t out_channels = c.transpose ? c.w[1] * c.groups : c.w[0];
+    const auto b64 = rnd({out_channels});
+    auto run = [&](xg::Dtype dtype) {
+      const auto x = x64.detach().to(dtype).requires_grad_(), w = w64.detach().to(dtype).requires_grad_(),
+                 b = b64.detach().to(dtype).requires_grad_();
+      const auto y = c.transpose ? xg::conv_transpose2d(x, w, b, c.stride, c.padding.pair(), {0, 0}, c.groups, c.dilation)
+                                 : xg::conv2d(x, w, b, c.stride, c.padding, c.dilation, c.groups);
+      xg::manual_seed(23);
+      const auto r = xg::randn(y.shape(), dtype);
+      // create_graph: the gradients' own backward (the other two primitives) runs in float32 too.
+      const auto g = xg::autograd::grad({(y * r).sum()}, {x, w, b}, {}, true, true);
+      const auto gg = xg::autograd::grad({(g[0] * g[0]).sum() + (g[1] * g[1]).sum()}, {x, w});
+      return std::vector<xg::Tensor>{y, g[0], g[1], g[2], gg[0], gg[1]};
+    };
+    const auto single = run(xg::kFloat32), twice = run(xg::kFloat64);
+    for (std::size_t i = 0; i < single.size(); ++i) {
+      CAPTURE(i);
+      CHECK(single[i].dtype() == xg::kFloat32);
+      CHECK(max_rel_diff(single[i], twice[i]) < 2e-5);
+    }
+  }
+}
+
+TEST_CASE("float32 conv2d split into batch chunks gives the same bits on 1, 2 and 3 threads") {
+  // 11 images: above the size at which the batch is cut into chunks, with a shorter last chunk.
+  xg::manual_seed(24);
+  const auto x = xg::randn({11, 16, 20, 20}).requires_grad_(), w = xg::randn({32, 16, 3, 3}).requires_grad_();
+  const auto b = xg::randn({32}).requires_grad_();
+  auto run = [&](int threads) {
+    xg::set_num_threads(threads);
+    const auto y = xg::conv2d(x, w, b, 1, 1);
+    const auto g = xg::autograd::grad({(y * y).sum()}, {x, w, b});
+    return std::vector<xg::Tensor>{y, g[0], g[1], g[2]};
+  };
+  const int threads = xg::get_num_threads();
+  const auto one = run(1), two = run(2), three = run(3);
+  xg::set_num_threads(threads);
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    CHECK(xg::equal(one[i], two[i]));
+    CHECK(xg::equal(one[i], three[i]));
+  }
+}
+
 TEST_CASE("max_pool2d: NaN wins its windows and receives the gradient; indices as torch") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const auto x = xg::tensor({1, 5, 2, nan, 0, 3, 7, 4, 6}, {1, 1, 3, 3}, xg::kFloat64, true);

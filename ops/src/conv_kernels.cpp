@@ -4,9 +4,9 @@
 //   col [groups][K = c_per_group·kh·kw][P = n·oh·ow],
 // and activations enter the products channel-major, [channels][n·oh·ow], so each of the three
 // products is a single gemm per group over the whole batch (long k for the weight gradient, which
-// is what keeps it deterministic: gemm never splits its k). Why im2col and not oneDNN's convolution
-// primitive: one code path serves float64 (gradcheck) and float32 alike and reuses the tiled,
-// thread-count-independent gemm; a oneDNN fast path is a later step, chosen by benchmark.
+// is what keeps it deterministic: gemm never splits its k). float32 goes to oneDNN's convolution
+// primitives first (conv_dnnl.cpp, faster at every benchmarked shape); this path serves float64
+// (gradcheck) and the geometries oneDNN has no primitive for.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -179,6 +179,8 @@ Tensor by_dtype(Dtype dtype, F&& f) {
 }  // namespace
 
 Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
+  if (x.dtype() == kFloat32)
+    if (Tensor y = dnnl_conv::conv(x, weight, bias, g); y.defined()) return y;
   return by_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();
@@ -200,6 +202,8 @@ Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const Con
 }
 
 Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvGeometry& g) {
+  if (grad_out.dtype() == kFloat32)
+    if (Tensor gx = dnnl_conv::conv_input_grad(grad_out, weight, g); gx.defined()) return gx;
   return by_dtype(grad_out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();
@@ -220,6 +224,8 @@ Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvG
 }
 
 Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g) {
+  if (x.dtype() == kFloat32)
+    if (Tensor gw = dnnl_conv::conv_weight_grad(x, grad_out, g); gw.defined()) return gw;
   return by_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();

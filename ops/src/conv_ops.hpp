@@ -45,4 +45,13 @@ Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvG
 Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g);
 }  // namespace raw
 
+// The float32 fast path on oneDNN's convolution primitives (conv_dnnl.cpp): the raw kernels' results
+// for dense float32 inputs, or an undefined tensor where oneDNN has no primitive for the geometry
+// (the caller then runs im2col + gemm). XGRAD_CONV_IM2COL=1 in the environment turns it off.
+namespace dnnl_conv {
+Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g);
+Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvGeometry& g);
+Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g);
+}  // namespace dnnl_conv
+
 }  // namespace xgrad::conv_detail
