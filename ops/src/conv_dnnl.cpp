@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "conv_ops.hpp"
+#include "single_thread_pieces.hpp"
 #include "xgrad/detail/parallel.hpp"
 #include "xgrad/error.hpp"
 #include "xgrad/parallel.hpp"
@@ -167,15 +168,6 @@ std::unique_ptr<Plan> make_plan(const PlanKey& key) {
   return plan;
 }
 
-// Restores this thread's OpenMP setting after a primitive was made or ran with it lowered to one.
-struct SingleThreadScope {
-  int previous = omp_get_max_threads();
-  SingleThreadScope() { omp_set_num_threads(1); }
-  ~SingleThreadScope() { omp_set_num_threads(previous); }
-  SingleThreadScope(const SingleThreadScope&) = delete;
-  SingleThreadScope& operator=(const SingleThreadScope&) = delete;
-};
-
 // The cache: null for a geometry oneDNN has no primitive for (the caller falls back to im2col).
 // Plans are never removed while the program runs (a program cycling through more than a few
 // thousand shapes starts over), so a pointer handed out stays valid until the next clear; the
@@ -191,7 +183,7 @@ const Plan* find_plan(const PlanKey& key) {
   try {
     // Every plan runs on one thread, so it is made for one: a primitive made for more waits at
     // barriers for threads that never come when it runs alone.
-    const SingleThreadScope one_thread;
+    const kernels::SingleThreadScope one_thread;
     plan = make_plan(key);
   } catch (const dnnl::error&) {
     plan = nullptr;
@@ -297,32 +289,9 @@ void run_chunk(const Plan& p, void* a, void* b, bool b_ready, const void* bias, 
 // exception is rethrown after the region.
 template <class Body>
 void for_chunks(const Chunks& chunks, double flops, const char* op, Body&& chunk) {
-  std::exception_ptr failure;
-  std::atomic<bool> failed{false};
-  auto guarded = [&](std::int64_t i) {
-    if (failed.load(std::memory_order_relaxed)) return;
-    try {
-      chunk(i);
-    } catch (const dnnl::error& e) {
-      if (!failed.exchange(true)) failure = std::make_exception_ptr(Error(fmt::format("{}: oneDNN failed: {}", op, e.what())));
-    } catch (...) {
-      if (!failed.exchange(true)) failure = std::current_exception();
-    }
-  };
-  const auto work = static_cast<std::int64_t>(std::min(flops, 9e18));
-  const auto grain = static_cast<std::int64_t>(kMinChunkFlops);
-  if (chunks.count == 1 || work < 2 * grain || detail::in_parallel_region()) {
-    const SingleThreadScope one_thread;
-    for (std::int64_t i = 0; i < chunks.count; ++i) guarded(i);
-  } else {
-    detail::prepare_threads();
-    detail::parallel_blocks(chunks.count, work, grain, [&](std::int64_t i) {
-      if (detail::in_parallel_region()) return guarded(i);
-      const SingleThreadScope one_thread;
-      guarded(i);
-    });
-  }
-  if (failure) std::rethrow_exception(failure);
+  kernels::run_single_thread_pieces(chunks.count, static_cast<std::int64_t>(std::min(flops, 9e18)),
+                                    static_cast<std::int64_t>(kMinChunkFlops), chunk,
+                                    [op] { return fmt::format("{}: oneDNN failed", op); });
 }
 
 double flops_of(const ConvGeometry& g) { return 2.0 * g.n * g.oc * g.oh * g.ow * g.c_per_group() * g.kh * g.kw; }
@@ -348,7 +317,7 @@ PreparedWeights prepare_weights(const Plans& plans, const Tensor& weight) {
     if (!p->b.reordered()) return user;
     Tensor t = make_tensor({static_cast<std::int64_t>((p->b.prim.get_size() + 3) / 4)}, kFloat32, "conv2d");
     memory from(p->b.user, engine(), user), to(p->b.prim, engine(), contiguous_data<float>(t));
-    const SingleThreadScope one_thread;
+    const kernels::SingleThreadScope one_thread;
     p->b.reorder->execute(thread_stream(), from, to);
     w.holders.push_back(t);
     return contiguous_data<float>(t);

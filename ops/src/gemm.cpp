@@ -9,13 +9,12 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <fmt/format.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 #include <vector>
 
+#include "single_thread_pieces.hpp"
 #include "xgrad/detail/parallel.hpp"
 #include "xgrad/error.hpp"
 
@@ -182,15 +181,6 @@ void keep_openblas_on_one_thread() {
   (void)pinned;
 }
 
-// Restores this thread's OpenMP setting when a single-tile product ran with it lowered to one.
-struct SingleThreadScope {
-  int previous = omp_get_max_threads();
-  SingleThreadScope() { omp_set_num_threads(1); }
-  ~SingleThreadScope() { omp_set_num_threads(previous); }
-  SingleThreadScope(const SingleThreadScope&) = delete;
-  SingleThreadScope& operator=(const SingleThreadScope&) = delete;
-};
-
 }  // namespace
 
 void gemm(Dtype input, const GemmArgs& args, std::int64_t batch, std::int64_t stride_a, std::int64_t stride_b,
@@ -230,35 +220,10 @@ void gemm(Dtype input, const GemmArgs& args, std::int64_t batch, std::int64_t st
   const std::int64_t blocks = batch * tiles;
   const std::int64_t flops = 2 * args.m * args.n * std::max<std::int64_t>(args.k, 1) * batch;
   keep_openblas_on_one_thread();
-  // An exception must not leave an OpenMP region: the first one is kept and rethrown after it.
-  std::exception_ptr failure;
-  std::atomic<bool> failed{false};
-  auto guarded_tile = [&](std::int64_t block) {
-    if (failed.load(std::memory_order_relaxed)) return;
-    try {
-      run_tile(block);
-    } catch (const dnnl::error& e) {
-      if (!failed.exchange(true))
-        failure = std::make_exception_ptr(Error(fmt::format("gemm: oneDNN failed on a [{}, {}] x [{}, {}] product of {}: {}",
-                                                            args.m, args.k, args.k, args.n, dtype_name(input), e.what())));
-    } catch (...) {
-      if (!failed.exchange(true)) failure = std::current_exception();
-    }
-  };
-  if (blocks == 1 || flops < 2 * limits.min_flops || detail::in_parallel_region()) {
-    const SingleThreadScope one_thread;
-    for (std::int64_t block = 0; block < blocks; ++block) guarded_tile(block);
-  } else {
-    detail::prepare_threads();
-    // A tile that the pool runs on the calling thread outside a region must not let oneDNN start
-    // threads of its own either.
-    detail::parallel_blocks(blocks, flops, limits.min_flops, [&](std::int64_t block) {
-      if (detail::in_parallel_region()) return guarded_tile(block);
-      const SingleThreadScope one_thread;
-      guarded_tile(block);
-    });
-  }
-  if (failure) std::rethrow_exception(failure);
+  run_single_thread_pieces(blocks, flops, limits.min_flops, run_tile, [&] {
+    return fmt::format("gemm: oneDNN failed on a [{}, {}] x [{}, {}] product of {}", args.m, args.k, args.k, args.n,
+                       dtype_name(input));
+  });
 }
 
 }  // namespace xgrad::kernels
