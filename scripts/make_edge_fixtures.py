@@ -5,12 +5,16 @@ ties, empty and size-1 dims, huge values (1e300 in float64, 3e38 in float32), an
 every pair of float64/float32/int64/bool operands, 0-d tensors and Python scalars.
 
 Each case is one entry of a flat list:
-  {"id": "family/op/tag/operand dtypes", "args" (absent when none), "inputs": [tensor | {"scalar": v, "kind": "float"|"int"}],
-   "diff": [indices of the inputs differentiated],
-   "out": [tensor, ...]  or  "error": "torch's message",
-   "grad": [tensor per diff input], "grad2": [tensor per diff input]}
+  {"id": "family/op/tag/operand dtypes" (the op is the second part),
+   "args": {op parameters} (absent when none),
+   "inputs": [tensor | {"scalar": v, "kind": "float" | "int"}] (a Python scalar operand),
+   "out": [tensor, ...] or "error": "torch's message, cut",
+   "diff": [indices of the inputs differentiated], "grad": [tensor per diff input],
+   "grad2": [tensor per diff input] (absent for value-only and first-order-only cases),
+   "torch_grad_error": "..." (torch 1.13 fails to differentiate it; gradients are not compared)}
 A tensor is [dtype ("f64", "f32", "i64", "bool"), shape, values], values a flat list or one number
-that every element has; null marks an element where torch 1.13 is wrong (TORCH_WRONG at the end); non-finite numbers are the strings "nan", "inf", "-inf".
+that every element has; non-finite numbers are the strings "nan", "inf", "-inf"; null marks an element
+where torch 1.13 is itself wrong (TORCH_WRONG near the end), which is not compared.
 "grad" is d/dx of sum(out[0] * w1), "grad2" is d/dx of sum_j sum(grad_j * w2) with the graph of the
 first gradients kept; w1[i] = 1 + 0.5 (i mod 3) and w2[i] = 0.5 + 0.25 (i mod 5), in the dtype of the
 tensor they multiply, flat index i. A gradient torch leaves unconnected (None) is written as zeros.
