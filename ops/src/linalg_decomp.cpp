@@ -53,11 +53,11 @@ std::tuple<Tensor, Tensor> eigh_primitive(const Tensor& A) {
   });
   if (should_record({&A})) {
     SavedTensor sa(A), sw(values.detach()), sv(vectors.detach());
-    record("LinalgEighEigenvaluesBackward", values, {&A}, [sa, sv](const Tensor& g) {
+    record_named("LinalgEighEigenvaluesBackward0", values, {&A}, [sa, sv](const Tensor& g) {
       const Tensor V = building_graph() ? std::get<1>(eigh_primitive(sa.get())) : sv.get();
       return Grads{matmul(V * unsqueeze(g, -2), mT(V))};
     });
-    record("LinalgEighEigenvectorsBackward", vectors, {&A}, [sa, sw, sv](const Tensor& g) {
+    record_named("LinalgEighEigenvectorsBackward0", vectors, {&A}, [sa, sw, sv](const Tensor& g) {
       Tensor w = sw.get(), V = sv.get();
       if (building_graph()) std::tie(w, V) = eigh_primitive(sa.get());
       return Grads{matmul(matmul(V, sym(inverse_gaps(w) * matmul(mT(V), g))), mT(V))};
@@ -110,11 +110,11 @@ std::tuple<Tensor, Tensor> qr_primitive(const Tensor& A) {
     auto factors = [sa, sq, sr]() {
       return building_graph() ? qr_primitive(sa.get()) : std::tuple<Tensor, Tensor>{sq.get(), sr.get()};
     };
-    record("LinalgQrQBackward", Q, {&A}, [sa, factors](const Tensor& g) {
+    record_named("LinalgQrQBackward0", Q, {&A}, [sa, factors](const Tensor& g) {
       auto [q, r] = factors();
       return Grads{qr_backward(sa.get(), q, r, g, Tensor())};
     });
-    record("LinalgQrRBackward", R, {&A}, [sa, factors](const Tensor& g) {
+    record_named("LinalgQrRBackward0", R, {&A}, [sa, factors](const Tensor& g) {
       auto [q, r] = factors();
       return Grads{qr_backward(sa.get(), q, r, Tensor(), g)};
     });
@@ -169,15 +169,15 @@ std::tuple<Tensor, Tensor, Tensor> svd_primitive(const Tensor& A) {
     auto factors = [sa, su, ss, sv]() {
       return building_graph() ? svd_primitive(sa.get()) : std::tuple<Tensor, Tensor, Tensor>{su.get(), ss.get(), sv.get()};
     };
-    record("LinalgSvdUBackward", U, {&A}, [factors](const Tensor& g) {
+    record_named("LinalgSvdUBackward0", U, {&A}, [factors](const Tensor& g) {
       auto [u, s, vh] = factors();
       return Grads{svd_backward(u, s, vh, g, Tensor(), Tensor())};
     });
-    record("LinalgSvdSBackward", S, {&A}, [factors](const Tensor& g) {
+    record_named("LinalgSvdSBackward0", S, {&A}, [factors](const Tensor& g) {
       auto [u, s, vh] = factors();
       return Grads{svd_backward(u, s, vh, Tensor(), g, Tensor())};
     });
-    record("LinalgSvdVhBackward", Vh, {&A}, [factors](const Tensor& g) {
+    record_named("LinalgSvdVhBackward0", Vh, {&A}, [factors](const Tensor& g) {
       auto [u, s, vh] = factors();
       return Grads{svd_backward(u, s, vh, Tensor(), Tensor(), g)};
     });

@@ -70,7 +70,7 @@ Tensor det_primitive(const Tensor& A) {
   });
   if (should_record({&A})) {
     SavedTensor sa(A), sd(d.detach()), ssign(sign);
-    record("LinalgDetBackward", d, {&A}, [sa, sd, ssign, n](const Tensor& g) {
+    record_named("LinalgDetBackward0", d, {&A}, [sa, sd, ssign, n](const Tensor& g) {
       const Tensor& a = sa.get();
       const Tensor singular = eq(ssign.get(), 0.0);  // [batch...], bool
       const bool any_singular = sum(singular.to(kInt64)).item<std::int64_t>() > 0;

@@ -52,7 +52,7 @@ Tensor pinv_primitive(const Tensor& A, double rcond, bool hermitian) {
   Tensor x = pinv_value(A, rcond, hermitian);
   if (should_record({&A})) {
     SavedTensor sa(A), sx(x.detach());
-    record("LinalgPinvBackward", x, {&A}, [sa, sx, rcond, hermitian](const Tensor& g) {
+    record_named("LinalgPinvBackward0", x, {&A}, [sa, sx, rcond, hermitian](const Tensor& g) {
       const Tensor& a = sa.get();
       const Tensor X = building_graph() ? pinv_primitive(a, rcond, hermitian) : sx.get();
       const Tensor Xt = mT(X), gt_ = mT(g);

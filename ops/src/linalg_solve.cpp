@@ -53,7 +53,7 @@ Tensor solve_primitive(const char* op, const Tensor& A, const Tensor& B) {
   });
   if (should_record({&A, &B})) {
     SavedTensor sa(A), sb(B), sx(x.detach());
-    record("LinalgSolveBackward", x, {&A, &B}, [sa, sb, sx, op](const Tensor& g) {
+    record_named("LinalgSolveBackward0", x, {&A, &B}, [sa, sb, sx, op](const Tensor& g) {
       const Tensor& a = sa.get();
       const Tensor xs = building_graph() ? solve_primitive(op, a, sb.get()) : sx.get();
       const Tensor gb = solve_primitive(op, mT(a), g);
@@ -75,7 +75,7 @@ Tensor solve_triangular_primitive(const Tensor& A, const Tensor& B, bool upper, 
   });
   if (should_record({&A, &B})) {
     SavedTensor sa(A), sb(B), sx(x.detach());
-    record("LinalgSolveTriangularBackward", x, {&A, &B}, [sa, sb, sx, upper, unit](const Tensor& g) {
+    record_named("LinalgSolveTriangularBackward0", x, {&A, &B}, [sa, sb, sx, upper, unit](const Tensor& g) {
       const Tensor& a = sa.get();
       const Tensor xs = building_graph() ? solve_triangular_primitive(a, sb.get(), upper, unit) : sx.get();
       const Tensor gb = solve_triangular_primitive(mT(a), g, !upper, unit);
@@ -101,7 +101,7 @@ Tensor cholesky_primitive(const Tensor& A) {
   });
   if (should_record({&A})) {
     SavedTensor sa(A), sl(l.detach());
-    record("LinalgCholeskyBackward", l, {&A}, [sa, sl](const Tensor& g) {
+    record_named("LinalgCholeskyBackward0", l, {&A}, [sa, sl](const Tensor& g) {
       const Tensor L = building_graph() ? cholesky_primitive(sa.get()) : sl.get();
       const Tensor p = phi(matmul(mT(L), g));
       const Tensor left = solve_triangular_primitive(mT(L), p, /*upper=*/true, false);               // L⁻ᵀ·P
@@ -124,7 +124,7 @@ std::tuple<Tensor, Tensor> slogdet_primitive(const Tensor& A) {
   });
   if (should_record({&A})) {
     SavedTensor sa(A);
-    record("LinalgSlogdetBackward", logabs, {&A}, [sa, n](const Tensor& g) {
+    record_named("LinalgSlogdetBackward0", logabs, {&A}, [sa, n](const Tensor& g) {
       const Tensor& a = sa.get();
       const Tensor inv_t = solve_primitive("linalg.slogdet (backward)", mT(a), expand(eye(n, a.dtype()), a.shape()));
       return Grads{unsqueeze(unsqueeze(g, -1), -1) * inv_t};
