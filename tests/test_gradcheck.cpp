@@ -253,6 +253,12 @@ TEST_CASE("gradcheck: shape ops") {
     a.narrow(1, 0, 2).mul_(x[1]);
     return a * a;  // a gradient that requires grad, so the backward's own ops are recorded too
   }, {rnd({2, 3}), rnd({2, 2})});
+  check("a view read after a write through it (AsStridedBackward1)", [](const Inputs& x) {
+    auto a = x[0] * 1.0;
+    auto v = a.narrow(1, 0, 2);
+    v.mul_(x[1]);
+    return v * v + a.sum();
+  }, {rnd({2, 3}), rnd({2, 2})});
   check("copy_ into a non-leaf (CopyBackwards)", [](const Inputs& x) {
     auto a = x[0] * 2.0;
     a.copy_(x[1]);
@@ -331,6 +337,26 @@ TEST_CASE("gradcheck: softmax family") {
   check("softmax dim 0", [](const Inputs& x) { return xg::softmax(x[0], 0); }, {rnd({3, 4})});
   check("log_softmax", [](const Inputs& x) { return xg::log_softmax(x[0], 1); }, {rnd({3, 4})});
   check("log_softmax dim 0 of 3-D", [](const Inputs& x) { return xg::log_softmax(x[0], 0); }, {rnd({2, 3, 2})});
+}
+
+TEST_CASE("gradcheck: fused losses (sweeps over options in test_nn_losses.cpp)") {
+  xg::manual_seed(9);
+  namespace F = xg::nn::functional;
+  const auto labels = xg::tensor(std::vector<std::int64_t>{2, 0, -100}, {3}, xg::kInt64);
+  check("cross_entropy, smoothing, an ignored row",
+        [&](const Inputs& x) { return F::cross_entropy(x[0], labels, {.label_smoothing = 0.1, .reduction = "none"}); },
+        {rnd({3, 4})});
+  check("binary_cross_entropy",
+        [](const Inputs& x) { return F::binary_cross_entropy(xg::sigmoid(x[0]), x[1], {.reduction = "none"}); },
+        {rnd({2, 3}), rnd({2, 3}, 0.1, 0.9)});
+  check("binary_cross_entropy_with_logits",
+        [](const Inputs& x) { return F::binary_cross_entropy_with_logits(x[0], x[1], {.reduction = "none"}); },
+        {rnd({2, 3}), rnd({2, 3}, 0.1, 0.9)});
+  check("binary_cross_entropy_with_logits, pos_weight",
+        [](const Inputs& x) {
+          return F::binary_cross_entropy_with_logits(x[0], x[1], {.reduction = "sum", .pos_weight = x[2]});
+        },
+        {rnd({2, 3}), rnd({2, 3}, 0.1, 0.9), rnd({3}, 0.5, 2.0)});
 }
 
 TEST_CASE("gradcheck: convolutions (sweeps in test_cnn.cpp)") {

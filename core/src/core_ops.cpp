@@ -5,6 +5,7 @@
 #include "xgrad/detail/bfloat16.hpp"
 #include "xgrad/detail/broadcast_iter.hpp"
 #include "xgrad/detail/core_ops.hpp"
+#include "xgrad/detail/core_rules.hpp"
 #include "xgrad/detail/node.hpp"
 #include "xgrad/detail/parallel.hpp"
 #include "xgrad/detail/strided_copy.hpp"
@@ -101,7 +102,7 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
     for (std::size_t k = 0; k < acc.size(); ++k) dst[k] = static_cast<T>(acc[k]);
   });
   if (should_record({&t}))
-    record("SumToBackward", out, {&t}, [in_shape = t.shape()](const Tensor& g) { return Grads{expand(g, in_shape)}; });
+    record(rule_for(kCoreRules, "SumToBackward0"), out, {&t}, CoreSaved{.in_shape = t.shape()});
   return out;
 }
 
@@ -138,7 +139,7 @@ Tensor expand(const Tensor& t, const Shape& requested) {
   }
   Tensor out = make_view_of(t, shape, strides, src.storage_offset);
   if (should_record({&t}))
-    record("ExpandBackward", out, {&t}, [in_shape = t.shape()](const Tensor& g) { return Grads{sum_to(g, in_shape)}; });
+    record(rule_for(kCoreRules, "ExpandBackward0"), out, {&t}, CoreSaved{.in_shape = t.shape()});
   return out;
 }
 
@@ -180,7 +181,7 @@ Tensor Tensor::to(Dtype target) const {
   Tensor out = dtype() == kBFloat16 || target == kBFloat16 ? bfloat16_convert(values, target)
                                                            : plain_convert(values, target);
   if (xgrad::is_floating_point(target) && should_record({this}))
-    record("ToCopyBackward", out, {this}, [from = dtype()](const Tensor& g) { return Grads{g.to(from)}; });
+    record(rule_for(kCoreRules, "ToCopyBackward0"), out, {this}, CoreSaved{.from = dtype()});
   return out;
 }
 
@@ -197,7 +198,7 @@ Tensor dense(const Tensor& t) { return t.impl()->contiguous ? t : dense_copy(t);
 Tensor Tensor::clone() const {
   if (!defined()) throw Error("clone: the tensor is undefined");
   Tensor out = dense_copy(*this);
-  if (should_record({this})) record("CloneBackward", out, {this}, [](const Tensor& g) { return Grads{g}; });
+  if (should_record({this})) record(rule_for(kCoreRules, "CloneBackward0"), out, {this}, CoreSaved{});
   return out;
 }
 
@@ -217,7 +218,7 @@ Tensor add_same_shape(const Tensor& a, const Tensor& b) {
     T* dst = contiguous_data<T>(out);
     for (std::int64_t i = 0, n_ = a.numel(); i < n_; ++i) dst[i] = static_cast<T>(x[i] + y[i]);
   });
-  if (should_record({&a, &b})) record("AddBackward", out, {&a, &b}, [](const Tensor& g) { return Grads{g, g}; });
+  if (should_record({&a, &b})) record(rule_for(kCoreRules, "AccumulateAddBackward0"), out, {&a, &b}, CoreSaved{});
   return out;
 }
 }  // namespace detail

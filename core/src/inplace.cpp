@@ -1,5 +1,7 @@
 #include "xgrad/detail/inplace.hpp"
 
+#include "xgrad/detail/core_rules.hpp"
+
 #include <fmt/format.h>
 
 #include "xgrad/broadcast.hpp"
@@ -76,13 +78,9 @@ void rebase_view_history(Tensor& view, const Tensor& value, const char* op) {
   TensorImpl& v = *view.impl();
   Tensor base(v.view_base);
   const Part part = part_in_base(v, *base.impl(), op);
-  record("CopySlices", base, {&base, &value}, [part](const Tensor& g) {
-    return Grads{copy_slices_backward_base(g, part.shape, part.strides, part.offset),
-                 copy_slices_backward_value(g, part.shape, part.strides, part.offset)};
-  });
-  record("AsStridedBackward", view, {&base}, [part, base_shape = base.shape()](const Tensor& g) {
-    return Grads{view_backward_embed(g, base_shape, part.shape, part.strides, part.offset)};
-  });
+  record(rule_for(kCoreRules, "CopySlices"), base, {&base, &value}, CoreSaved{.part = {part.shape, part.strides, part.offset}});
+  record(rule_for(kCoreRules, "AsStridedBackward1"), view, {&base},
+         CoreSaved{.in_shape = base.shape(), .part = {part.shape, part.strides, part.offset}});
 }
 
 }  // namespace
@@ -117,12 +115,12 @@ Tensor& assign_in_place(Tensor& self, const Tensor& value_in, const char* op, bo
   TensorImpl& impl = *self.impl();
   if (value_is_private && value.impl()->grad_fn) {
     if (impl.grad_fn) release_node(std::move(impl.grad_fn));
-    impl.grad_fn = value.impl()->grad_fn;  // the op's own node (ReluBackward for relu_), as torch names it
+    impl.grad_fn = value.impl()->grad_fn;  // the op's own node (ReluBackward0 for relu_), as torch names it
     impl.requires_grad = true;
     return self;
   }
   // self's old value is overwritten: it gets a zero gradient, value gets the incoming one.
-  record("CopyBackwards", self, {&self, &value}, [](const Tensor& g) { return Grads{zeros_like(g), g}; });
+  record(rule_for(kCoreRules, "CopyBackwards"), self, {&self, &value}, CoreSaved{});
   return self;
 }
 

@@ -106,13 +106,27 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
 
 SavedTensor::SavedTensor(Tensor t) : tensor_(std::move(t)), version_(tensor_.defined() ? tensor_.version() : 0) {}
 
-const Tensor& SavedTensor::get() const {
+SavedTensor SavedTensor::output(const Tensor& y) { return SavedTensor(y.detach()); }
+
+Tensor SavedTensor::get() const {
   if (tensor_.defined() && tensor_.version() != version_)
     throw SavedTensorModified(fmt::format(
         "a tensor of shape {} saved for backward was modified by an in-place operation (saved at version {}, "
         "now at version {})",
         shape_str(tensor_.shape()), version_, tensor_.version()));
+  if (GradModeFast::enabled())
+    if (std::shared_ptr<Node> node = node_.lock()) {
+      // the same memory, again the result of its node: a derivative through it reaches the op's input
+      Tensor attached = make_strided(tensor_, tensor_.shape(), tensor_.strides(), tensor_.storage_offset());
+      attached.impl()->grad_fn = std::move(node);
+      attached.impl()->requires_grad = true;
+      return attached;
+    }
   return tensor_;
+}
+
+void detail::SavedOutputBinding::bind(SavedTensor& saved, const std::shared_ptr<Node>& node) {
+  if (saved.defined()) saved.node_ = node;
 }
 
 [[noreturn]] void throw_backward_twice(const char* op) {

@@ -18,7 +18,7 @@ void record_erased_backward(const char* name, Tensor& out, std::initializer_list
   if (!out.is_floating_point())
     throw Error(fmt::format("record_backward: {}: only a floating-point output can have a gradient, got {} of shape {}",
                             name, dtype_name(out.dtype()), shape_str(out.shape())));
-  record(name, out, inputs, [b = std::move(backward)](const Tensor& grad) { return (*b)(grad); });
+  record_named(name, out, inputs, [b = std::move(backward)](const Tensor& grad) { return (*b)(grad); });
 }
 
 }  // namespace detail

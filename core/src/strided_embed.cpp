@@ -9,6 +9,7 @@
 #include "xgrad/detail/broadcast_iter.hpp"
 #include "xgrad/detail/node.hpp"
 #include "xgrad/detail/strided_copy.hpp"
+#include "xgrad/detail/core_rules.hpp"
 #include "xgrad/detail/view_geometry.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/strided.hpp"
@@ -69,13 +70,13 @@ void add_through(const Tensor& src, const Tensor& dst, const Shape& part_shape, 
   });
 }
 
+}  // namespace
+
 // The part of g (a gradient of the dense tensor) as a view.
 Tensor part_of(const Tensor& g, const Shape& part_shape, const Strides& part_strides, std::int64_t part_offset) {
   const Tensor dense_g = g.contiguous();
   return as_strided(dense_g, part_shape, part_strides, dense_g.storage_offset() + part_offset);
 }
-
-}  // namespace
 
 Tensor strided_embed(const Tensor& src, const Shape& shape, const Shape& part_shape, const Strides& part_strides,
                      std::int64_t part_offset) {
@@ -88,9 +89,8 @@ Tensor strided_embed(const Tensor& src, const Shape& shape, const Shape& part_sh
   else
     add_through(values, out, part_shape, part_strides, part_offset);
   if (should_record({&src}))
-    record("StridedEmbedBackward", out, {&src}, [part_shape, part_strides, part_offset](const Tensor& g) {
-      return Grads{part_of(g, part_shape, part_strides, part_offset)};
-    });
+    record(rule_for(kCoreRules, "StridedEmbedBackward0"), out, {&src},
+           CoreSaved{.part = {part_shape, part_strides, part_offset}});
   return out;
 }
 
@@ -101,10 +101,7 @@ Tensor strided_scatter(const Tensor& base, const Tensor& src, const Geometry& pa
   detail::copy_strided(elem, part.shape, contiguous_bytes(values), contiguous_strides(part.shape),
                        contiguous_bytes(out) + part.offset * elem, part.strides);
   if (should_record({&base, &src}))
-    record("AsStridedScatterBackward", out, {&base, &src}, [part](const Tensor& g) {
-      return Grads{strided_scatter(g, zeros(part.shape, g.dtype()), part),
-                   part_of(g, part.shape, part.strides, part.offset)};
-    });
+    record(rule_for(kCoreRules, "AsStridedScatterBackward0"), out, {&base, &src}, CoreSaved{.part = part});
   return out;
 }
 
@@ -118,10 +115,8 @@ Tensor as_strided(const Tensor& t, const Shape& size, const Strides& stride, std
       throw Error(fmt::format("as_strided: the gradient is defined only for a contiguous input; this one has shape {} "
                               "and strides {} (call contiguous() first)",
                               shape_str(t.shape()), shape_str(t.impl()->strides())));
-    record("AsStridedBackward", out, {&t},
-           [in_shape = t.shape(), size, stride, rel = offset - t.storage_offset()](const Tensor& g) {
-             return Grads{strided_embed(g, in_shape, size, stride, rel)};
-           });
+    record(rule_for(kCoreRules, "AsStridedBackward0"), out, {&t},
+           CoreSaved{.in_shape = t.shape(), .part = {size, stride, offset - t.storage_offset()}});
   }
   return out;
 }

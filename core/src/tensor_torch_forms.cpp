@@ -68,23 +68,18 @@ Tensor Tensor::to(Device device, Dtype dtype) const {
 namespace xgrad {
 
 namespace {
-// torch's name for `node`: libtorch numbers its backward nodes by overload ("MulBackward0" for two
-// tensors, "MulBackward1" for a tensor and a scalar, which xgrad records with one input), names custom
-// functions' nodes CppNode<T>, and a few fused ops of xgrad are other nodes in torch.
+// torch's name for `node`. xgrad's rules carry torch's numbered names ("MulBackward0" for two tensors,
+// "MulBackward1" for a tensor and a scalar); a few fused ops of xgrad are other nodes in torch, and
+// users' own functions (named freely) are CppNode<T> there.
 std::string torch_node_name(const Node& node) {
   const std::string_view n(node.name());
-  if (n == "AccumulateGrad") return "AccumulateGrad";
-  if (n == "LinearBackward") return "AddmmBackward0";        // linear on a matrix with a bias
-  if (n == "CrossEntropyBackward") return "NllLossBackward0";  // log_softmax + nll_loss
-  if (n == "NarrowBackward") return "SliceBackward0";
-  constexpr std::string_view suffix = "Backward";
-  if (n.size() <= suffix.size() || n.substr(n.size() - suffix.size()) != suffix)
-    return "torch::autograd::CppNode<" + std::string(n) + ">";  // a custom function, named by its type
-  const bool one_input = node.edges.size() == 1;
-  const bool scalar_overload = n == "AddBackward" || n == "SubBackward" || n == "MulBackward" || n == "DivBackward";
-  if (scalar_overload && one_input) return std::string(n) + "1";
-  if (n == "PowBackward" && !one_input) return "PowBackward1";  // tensor exponent
-  return std::string(n) + "0";
+  if (n == "LinearBackward0") return "AddmmBackward0";        // linear on a matrix with a bias
+  if (n == "CrossEntropyBackward0") return "NllLossBackward0";  // log_softmax + nll_loss
+  if (n == "NarrowBackward0") return "SliceBackward0";
+  if (n == "AccumulateGrad" || n == "CopySlices" || n == "CopyBackwards") return std::string(n);
+  const bool numbered = !n.empty() && n.back() >= '0' && n.back() <= '9';
+  if (numbered && n.find("Backward") != std::string_view::npos) return std::string(n);
+  return "torch::autograd::CppNode<" + std::string(n) + ">";  // a custom function, named by its type
 }
 }  // namespace
 

@@ -1,9 +1,6 @@
-// Multi-class losses. cross_entropy with class indices is one fused op over rows [M, C]:
-//   loss_i = m_i·[(1−ε)·w_y·(lse_i − x_iy) + (ε/C)·Σ_c w_c·(lse_i − x_ic)]
-//   dx_ic  = g_i·(a_i·p_ic − B_ic),  a_i = m_i·((1−ε)·w_y + ε·Σw/C),  B_ic = m_i·((1−ε)·w_y·[c = y] + ε·w_c/C)
-// with p = softmax(x), m_i = 0 for ignored rows. The backward is a raw loop in plain backward and
-// the same formula in differentiable ops under create_graph. nll_loss and probability targets are
-// compositions (gather, log_softmax) and need no backward of their own.
+// Multi-class losses: argument checks, layouts and reductions. cross_entropy with class indices runs
+// the fused op xgrad::fused::cross_entropy_rows (ops/src/fused_losses.cpp, with its rule); nll_loss
+// and probability targets are compositions (gather, log_softmax) and need no rule of their own.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,6 +9,7 @@
 
 #include "loss_common.hpp"
 #include "xgrad/arithmetic.hpp"
+#include "xgrad/fused_losses.hpp"
 #include "xgrad/elementwise.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/grad_mode.hpp"
@@ -89,129 +87,6 @@ Tensor class_weight(const char* loss, const Tensor& weight, std::int64_t classes
   return weight.detach().to(dtype).clone();  // a private constant, like the labels
 }
 
-// What the fused cross-entropy saves for its backward (raw data: no grad_fn, no cycle).
-struct CrossEntropySaved {
-  SavedTensor rows;  // for the create_graph path, which recomputes softmax differentiably
-  Tensor probs;      // softmax(rows), for the raw path
-  Tensor target, weight;
-  std::int64_t ignore_index;
-  double smoothing;
-};
-
-// a_i and B_ic of the header comment, as a callback: f(i, a_i, B_i(c)).
-template <class T, class F>
-void for_each_row_coefficients(const CrossEntropySaved& s, std::int64_t rows, std::int64_t classes, F f) {
-  const std::int64_t* y = s.target.data_ptr<std::int64_t>();
-  const T* w = s.weight.defined() ? s.weight.data_ptr<T>() : nullptr;
-  const double eps = s.smoothing, total_w = w ? std::accumulate(w, w + classes, 0.0) : static_cast<double>(classes);
-  for (std::int64_t i = 0; i < rows; ++i) {
-    if (y[i] == s.ignore_index) {
-      f(i, 0.0, [](std::int64_t) { return 0.0; });
-      continue;
-    }
-    const double wy = w ? static_cast<double>(w[y[i]]) : 1.0;
-    const double a = (1 - eps) * wy + eps * total_w / static_cast<double>(classes);
-    f(i, a, [&, yi = y[i]](std::int64_t c) {
-      return (c == yi ? (1 - eps) * wy : 0.0) +
-             eps * (w ? static_cast<double>(w[c]) : 1.0) / static_cast<double>(classes);
-    });
-  }
-}
-
-Tensor cross_entropy_backward(const Tensor& g_in, const CrossEntropySaved& s) {
-  const Tensor g = g_in.detach().contiguous();  // the gradient of a mean arrives as an expanded view
-  const std::int64_t rows = s.probs.size(0), classes = s.probs.size(1);
-  Tensor a = empty({rows}, g.dtype());
-  Tensor b = empty({rows, classes}, g.dtype());
-  visit_dtype(g.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      T* pa = a.data_ptr<T>();
-      T* pb = b.data_ptr<T>();
-      for_each_row_coefficients<T>(s, rows, classes, [&](std::int64_t i, double ai, auto bi) {
-        pa[i] = static_cast<T>(ai);
-        for (std::int64_t c = 0; c < classes; ++c) pb[i * classes + c] = static_cast<T>(bi(c));
-      });
-    }
-  });
-  if (GradMode::is_enabled())  // create_graph: the same formula in differentiable ops
-    return unsqueeze(g * a, 1) * softmax(s.rows.get(), 1) - unsqueeze(g, 1) * b;
-  Tensor dx = empty({rows, classes}, g.dtype());
-  visit_dtype(g.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      const T *pg = g.data_ptr<T>(), *pa = a.data_ptr<T>(), *pb = b.data_ptr<T>(), *pp = s.probs.data_ptr<T>();
-      T* o = dx.data_ptr<T>();
-      for (std::int64_t i = 0; i < rows; ++i)
-        for (std::int64_t c = 0; c < classes; ++c)
-          o[i * classes + c] = pg[i] * (pa[i] * pp[i * classes + c] - pb[i * classes + c]);
-    }
-  });
-  return dx;
-}
-
-// Per-row losses [M] of the fused op; `total_weight` gets Σ_i m_i·w_y (the mean's denominator).
-Tensor cross_entropy_rows(const Tensor& x, const Tensor& target, const Tensor& weight, std::int64_t ignore_index,
-                          double eps, double& total_weight) {
-  const std::int64_t rows = x.size(0), classes = x.size(1);
-  Tensor losses = empty({rows}, x.dtype());
-  Tensor probs = empty({rows, classes}, x.dtype());
-  const std::int64_t* y = target.data_ptr<std::int64_t>();
-  total_weight = 0;
-  visit_dtype(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      const T* in = x.data_ptr<T>();
-      const T* w = weight.defined() ? weight.data_ptr<T>() : nullptr;
-      T* out = losses.data_ptr<T>();
-      T* p = probs.data_ptr<T>();
-      // Rows are independent and go to the pool in ranges; their weights are summed afterwards in
-      // row order, so the mean's denominator has the same bits on any number of threads.
-      std::vector<double> row_weight(static_cast<std::size_t>(rows), 0.0);
-      const auto one_row = [&](std::int64_t i) {
-        const T* row = in + i * classes;
-        T* prow = p + i * classes;
-        if (y[i] == ignore_index) {
-          out[i] = 0;
-          std::fill_n(prow, classes, T(0));
-          return;
-        }
-        T m = row[0];
-        for (std::int64_t c = 1; c < classes; ++c) m = std::max(m, row[c]);
-        if (std::isinf(m)) m = 0;  // all −inf (or a +inf): keep the shift finite, as log_softmax does
-        double total = 0;
-        for (std::int64_t c = 0; c < classes; ++c) total += static_cast<double>(prow[c] = std::exp(row[c] - m));
-        // lse − x_c as log Σ + (m − x_c): adding log Σ to a large m first would round it away
-        const double log_total = std::log(total);
-        const auto lse_minus = [&](T x) { return log_total + (static_cast<double>(m) - static_cast<double>(x)); };
-        for (std::int64_t c = 0; c < classes; ++c) prow[c] = static_cast<T>(prow[c] / total);
-        const double wy = w ? static_cast<double>(w[y[i]]) : 1.0;
-        double loss = (1 - eps) * wy * lse_minus(row[y[i]]);
-        if (eps > 0) {
-          double smooth = 0;
-          for (std::int64_t c = 0; c < classes; ++c)
-            smooth += (w ? static_cast<double>(w[c]) : 1.0) * lse_minus(row[c]);
-          loss += eps / static_cast<double>(classes) * smooth;
-        }
-        out[i] = static_cast<T>(loss);
-        row_weight[i] = wy;
-      };
-      parallel_for(0, rows, std::max<std::int64_t>(1, 4096 / std::max<std::int64_t>(classes, 1)),
-                   [&](std::int64_t first, std::int64_t last) {
-                     for (std::int64_t i = first; i < last; ++i) one_row(i);
-                   });
-      for (const double wy : row_weight) total_weight += wy;
-    }
-  });
-  if (autograd::should_record({&x})) {
-    autograd::record_backward("CrossEntropyBackward", losses, {&x},
-           [s = CrossEntropySaved{SavedTensor(x), probs, target, weight, ignore_index, eps}](const Tensor& g) {
-             return Grads{cross_entropy_backward(g, s)};
-           });
-  }
-  return losses;
-}
-
 // Class-probability targets (soft labels): −Σ_c w_c·t_c·log_softmax(x)_c per sample, composed.
 Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& o) {
   const std::int64_t cdim = class_dim(input), classes = input.size(cdim);
@@ -268,7 +143,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   const Tensor weight = class_weight(loss, options.weight, r.classes, input.dtype());
   double total_weight = 0;
   const Tensor losses =
-      cross_entropy_rows(r.rows, r.target, weight, options.ignore_index, options.label_smoothing, total_weight);
+      fused::cross_entropy_rows(r.rows, r.target, weight, options.ignore_index, options.label_smoothing, total_weight);
   if (options.reduction == "none") return reshape(losses, target.shape());
   if (options.reduction == "sum") return sum(losses);
   return mean_over_weight(losses, total_weight);
@@ -311,10 +186,6 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
 
 }  // namespace functional
 
-const std::vector<std::string>& registered_backward_names() {
-  static const std::vector<std::string> names = {"CrossEntropyBackward", "BinaryCrossEntropyBackward",
-                                                 "BinaryCrossEntropyWithLogitsBackward", "LogOnePlusExpBackward"};
-  return names;
-}
+const std::vector<std::string>& registered_backward_names() { return fused::backward_names(); }
 
 }  // namespace xgrad::nn

@@ -1,10 +1,11 @@
-// conv2d, conv1d and conv_transpose2d: argument checks, the geometry, and the three recorded
-// primitives whose backwards are one another (the table in conv_ops.hpp).
+// conv2d, conv1d and conv_transpose2d: argument checks, the geometry, and the conv family's rule
+// table: three recorded primitives whose backwards are one another.
 #include "xgrad/conv.hpp"
 
 #include <fmt/format.h>
 
 #include "conv_ops.hpp"
+#include "rule_tables.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/reduce.hpp"
 #include "xgrad/shape_ops.hpp"
@@ -16,43 +17,75 @@ namespace conv_detail {
 // The raw kernels read dense buffers: xgrad::dense gives them one, without history.
 using xgrad::dense;
 
+namespace {
+
+// The three primitives are each other's backwards: y = conv(x, w), gx = conv_input_grad(gy, w),
+// gw = conv_weight_grad(x, gy). Each saves an operand only when the other operand needs a gradient.
+struct ConvSaved {
+  SavedTensor first, second;  // the op's two tensor operands, in order
+  ConvGeometry geometry;
+  bool has_bias = false;
+  Tensor a() const { return first.get(); }
+  Tensor b() const { return second.get(); }
+};
+
+using G = const Tensor&;
+using S = const ConvSaved&;
+
+struct ConvRule {
+  const char* node;
+  Tensor (*grad_first)(G g, S s);   // reads the second operand
+  Tensor (*grad_second)(G g, S s);  // reads the first operand
+
+  Grads vjp(G g, S s, const Node& node) const {
+    Grads grads{node.needs_input_grad(0) ? grad_first(g, s) : Tensor(), node.needs_input_grad(1) ? grad_second(g, s) : Tensor()};
+    if (node.edges.size() > 2) grads.push_back(s.has_bias && node.needs_input_grad(2) ? sum(g, {0, 2, 3}) : Tensor());  // bias
+    return grads;
+  }
+};
+
+// clang-format off
+constexpr ConvRule kConvRules[] = {
+  // node                               d/d first operand                                          d/d second operand
+  {"ConvolutionBackward0",              [](G g, S s) { return conv_input_grad(g, s.b(), s.geometry); }, [](G g, S s) { return conv_weight_grad(s.a(), g, s.geometry); }},  // (x, w[, bias])
+  {"ConvolutionInputGradBackward0",     [](G g, S s) { return conv(g, s.b(), Tensor(), s.geometry); },  [](G g, S s) { return conv_weight_grad(g, s.a(), s.geometry); }},  // (gy, w)
+  {"ConvolutionWeightGradBackward0",    [](G g, S s) { return conv_input_grad(s.b(), g, s.geometry); }, [](G g, S s) { return conv(s.a(), g, Tensor(), s.geometry); }},   // (x, gy)
+};
+// clang-format on
+static_assert(node_names_unique(kConvRules));
+
+ConvSaved saved_operands(const Tensor& first, const Tensor& second, const ConvGeometry& g, bool has_bias = false) {
+  return ConvSaved{save_if(first, second.requires_grad()), save_if(second, first.requires_grad()), g, has_bias};
+}
+
+}  // namespace
+
 Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
   Tensor y = raw::conv(dense(x), dense(weight), bias.defined() ? dense(bias) : Tensor(), g);
   if (should_record({&x, &weight, &bias}))
-    record("ConvolutionBackward", y, {&x, &weight, &bias},
-           [sx = save_if(x, weight.requires_grad()), sw = save_if(weight, x.requires_grad()), has_bias = bias.defined(),
-            g](const Tensor& grad) {
-             return Grads{sw.defined() ? conv_input_grad(grad, sw.get(), g) : Tensor(),
-                          sx.defined() ? conv_weight_grad(sx.get(), grad, g) : Tensor(),
-                          has_bias ? sum(grad, {0, 2, 3}) : Tensor()};
-           });
+    record(rule_for(kConvRules, "ConvolutionBackward0"), y, {&x, &weight, &bias}, saved_operands(x, weight, g, bias.defined()));
   return y;
 }
 
 Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvGeometry& g) {
   Tensor gx = raw::conv_input_grad(dense(grad_out), dense(weight), g);
   if (should_record({&grad_out, &weight}))
-    record("ConvolutionInputGradBackward", gx, {&grad_out, &weight},
-           [sg = save_if(grad_out, weight.requires_grad()), sw = save_if(weight, grad_out.requires_grad()),
-            g](const Tensor& h) {
-             return Grads{sw.defined() ? conv(h, sw.get(), Tensor(), g) : Tensor(),
-                          sg.defined() ? conv_weight_grad(h, sg.get(), g) : Tensor()};
-           });
+    record(rule_for(kConvRules, "ConvolutionInputGradBackward0"), gx, {&grad_out, &weight}, saved_operands(grad_out, weight, g));
   return gx;
 }
 
 Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g) {
   Tensor gw = raw::conv_weight_grad(dense(x), dense(grad_out), g);
   if (should_record({&x, &grad_out}))
-    record("ConvolutionWeightGradBackward", gw, {&x, &grad_out},
-           [sx = save_if(x, grad_out.requires_grad()), sg = save_if(grad_out, x.requires_grad()), g](const Tensor& h) {
-             return Grads{sg.defined() ? conv_input_grad(sg.get(), h, g) : Tensor(),
-                          sx.defined() ? conv(sx.get(), h, Tensor(), g) : Tensor()};
-           });
+    record(rule_for(kConvRules, "ConvolutionWeightGradBackward0"), gw, {&x, &grad_out}, saved_operands(x, grad_out, g));
   return gw;
 }
 
+void append_names(std::vector<std::string>& names) { append_rule_names(kConvRules, names); }
+
 }  // namespace conv_detail
+
+void append_conv_rule_names(std::vector<std::string>& names) { conv_detail::append_names(names); }
 
 namespace {
 

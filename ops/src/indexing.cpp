@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "index_rules.hpp"
 #include "kernels.hpp"
+#include "rule_tables.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/indexing.hpp"
 
@@ -76,9 +78,7 @@ Tensor index_select(const Tensor& t, std::int64_t dim, const Tensor& index) {
     for (std::int64_t j = 0; j < count; ++j)
       std::memcpy(dst + ((o * count + j) * s.inner) * elem, in + ((o * s.size + idx[j]) * s.inner) * elem, s.inner * elem);
   if (should_record({&t}))
-    record("IndexSelectBackward", out, {&t}, [in_shape = t.shape(), d, index](const Tensor& g) {
-      return Grads{index_add(zeros(in_shape, g.dtype()), d, index, g)};
-    });
+    record(rule_for(kIndexRules, "IndexSelectBackward0"), out, {&t}, IndexSaved{.in_shape = t.shape(), .dim = d, .index = index});
   return out;
 }
 
@@ -109,8 +109,7 @@ Tensor index_add(const Tensor& self, std::int64_t dim, const Tensor& index, cons
           o[(a * s.size + idx[j]) * s.inner + i] += in[(a * count + j) * s.inner + i];
   });
   if (should_record({&self, &source}))
-    record("IndexAddBackward", out, {&self, &source},
-           [d, index](const Tensor& g) { return Grads{g, index_select(g, d, index)}; });
+    record(rule_for(kIndexRules, "IndexAddBackward0"), out, {&self, &source}, IndexSaved{.dim = d, .index = index});
   return out;
 }
 
@@ -127,9 +126,7 @@ Tensor gather(const Tensor& t, std::int64_t dim, const Tensor& index) {
     for_each_indexed("gather", index, t.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[i] = in[offset]; });
   });
   if (should_record({&t}))
-    record("GatherBackward", out, {&t}, [in_shape = t.shape(), d, index](const Tensor& g) {
-      return Grads{scatter_add(zeros(in_shape, g.dtype()), d, index, g)};
-    });
+    record(rule_for(kIndexRules, "GatherBackward0"), out, {&t}, IndexSaved{.in_shape = t.shape(), .dim = d, .index = index});
   return out;
 }
 
@@ -149,10 +146,11 @@ Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, co
     for_each_indexed("scatter_add", index, self.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[offset] += in[i]; });
   });
   if (should_record({&self, &src_in}))
-    record("ScatterAddBackward", out, {&self, &src_in},
-           [d, index](const Tensor& g) { return Grads{g, gather(g, d, index)}; });
+    record(rule_for(kIndexRules, "ScatterAddBackward0"), out, {&self, &src_in}, IndexSaved{.dim = d, .index = index});
   return out;
 }
+
+void append_index_rule_names(std::vector<std::string>& names) { append_rule_names(kIndexRules, names); }
 
 Tensor one_hot(const Tensor& labels_in, std::int64_t num_classes, Dtype dtype) {
   const Tensor labels = dense(labels_in);

@@ -5,6 +5,8 @@
 // accumulation; the node remembers that, so its backward products run the same way.
 #include "gemm.hpp"
 #include "kernels.hpp"
+#include "linalg_rules.hpp"
+#include "rule_tables.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/autocast.hpp"
 #include "xgrad/factories.hpp"
@@ -15,6 +17,7 @@
 
 namespace xgrad {
 
+void append_linalg_rule_names(std::vector<std::string>& names) { append_rule_names(kLinalgRules, names); }
 namespace {
 
 Dtype matmul_dtype(const char* op, const Tensor& a, const Tensor& b) {
@@ -52,7 +55,7 @@ Tensor finish_output(Tensor out, const Precision& p) { return out.dtype() == p.o
 // after `saved.get()` has checked the original was not changed since) when no graph is being
 // built, else the original, so a double backward differentiates through it.
 Tensor autocast_operand(const SavedTensor& saved, const Tensor& bf16_copy) {
-  const Tensor& original = saved.get();
+  const Tensor original = saved.get();
   return bf16_copy.defined() && !GradModeFast::enabled() ? bf16_copy : original;
 }
 Tensor autocast_grad(const Tensor& g, bool autocast) {
@@ -143,21 +146,17 @@ Tensor batched_product(const char* op, const Tensor& a_in, const Tensor& b_in, b
 
 Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, bool batched, bool autocast);
 
-// The saved operands of a product: the originals, and under autocast their bfloat16 copies.
-struct ProductSaved {
-  SavedTensor a, b;
-  Tensor a_bf16, b_bf16;
-};
-
-Grads product_backward(const Tensor& g_in, const ProductSaved& s, bool ta, bool tb, bool batched, bool autocast) {
+// A product's gradients (s.input and s.other are saved only when the other operand needs one).
+Grads product_backward(const Tensor& g_in, const LinalgSaved& s) {
+  const bool ta = s.ta, tb = s.tb, batched = s.batched, autocast = s.autocast;
   const Tensor g = autocast_grad(g_in, autocast);  // converted once for both products
   Tensor ga, gb;
-  if (s.b.defined()) {
-    const Tensor b = autocast_operand(s.b, s.b_bf16);
+  if (s.other.defined()) {
+    const Tensor b = autocast_operand(s.other, s.b_bf16);
     ga = ta ? product("mm", b, g, tb, true, batched, autocast) : product("mm", g, b, false, !tb, batched, autocast);
   }
-  if (s.a.defined()) {
-    const Tensor a = autocast_operand(s.a, s.a_bf16);
+  if (s.input.defined()) {
+    const Tensor a = autocast_operand(s.input, s.a_bf16);
     gb = tb ? product("mm", g, a, true, ta, batched, autocast) : product("mm", a, g, !ta, false, batched, autocast);
   }
   return Grads{ga, gb};
@@ -171,12 +170,11 @@ Tensor product(const char* op, const Tensor& a, const Tensor& b, bool ta, bool t
   Tensor out = batched_product(op, autocast ? a_bf16 : a, autocast ? b_bf16 : b, ta, tb, batched, autocast);
   if (should_record({&a, &b})) {
     // Each input's gradient needs only the other input.
-    ProductSaved saved{save_if(a, b.requires_grad()), save_if(b, a.requires_grad()),
-                       b.requires_grad() ? a_bf16 : Tensor(), a.requires_grad() ? b_bf16 : Tensor()};
-    record(batched ? "BmmBackward" : "MmBackward", out, {&a, &b},
-           [saved = std::move(saved), ta, tb, batched, autocast](const Tensor& g) {
-             return product_backward(g, saved, ta, tb, batched, autocast);
-           });
+    LinalgSaved saved{.input = save_if(a, b.requires_grad()), .other = save_if(b, a.requires_grad()),
+                      .a_bf16 = b.requires_grad() ? a_bf16 : Tensor(), .b_bf16 = a.requires_grad() ? b_bf16 : Tensor(),
+                      .ta = ta, .tb = tb, .batched = batched, .autocast = autocast};
+    record(batched ? rule_for(kLinalgRules, "BmmBackward0") : rule_for(kLinalgRules, "MmBackward0"), out, {&a, &b},
+           std::move(saved));
   }
   return out;
 }
@@ -257,17 +255,21 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   kernels::gemm(p.input, g);
   out = finish_output(std::move(out), p);
   if (should_record({&x, &weight, &bias})) {
-    ProductSaved saved{save_if(x, weight.requires_grad()), save_if(weight, x.requires_grad()),
-                       autocast && weight.requires_grad() ? xs : Tensor(), autocast && x.requires_grad() ? ws : Tensor()};
-    record("LinearBackward", out, {&x, &weight, &bias},
-           [saved = std::move(saved), has_bias = bias.defined(), autocast](const Tensor& g) {
-             // x·wᵀ is the product with w transposed: its gradients are the product's, plus the bias's.
-             Grads grads = product_backward(g, saved, /*ta=*/false, /*tb=*/true, /*batched=*/false, autocast);
-             grads.push_back(has_bias ? sum(g, {0}) : Tensor());
-             return grads;
-           });
+    // x·wᵀ is the product with w transposed: its gradients are the product's, plus the bias's.
+    LinalgSaved saved{.input = save_if(x, weight.requires_grad()), .other = save_if(weight, x.requires_grad()),
+                      .a_bf16 = autocast && weight.requires_grad() ? xs : Tensor(),
+                      .b_bf16 = autocast && x.requires_grad() ? ws : Tensor(), .tb = true, .autocast = autocast, .has_bias = bias.defined()};
+    record(rule_for(kLinalgRules, "LinearBackward0"), out, {&x, &weight, &bias}, std::move(saved));
   }
   return out;
+}
+
+Grads linalg_rules::product(G g, S s) { return product_backward(g, s); }
+
+Grads linalg_rules::linear(G g, S s) {
+  Grads grads = product_backward(g, s);
+  grads.push_back(s.has_bias ? sum(g, {0}) : Tensor());
+  return grads;
 }
 
 }  // namespace xgrad

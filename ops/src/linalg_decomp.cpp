@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "kernels.hpp"
+#include "linalg_rules.hpp"
 #include "linalg_matrix.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/factories.hpp"
@@ -52,16 +53,9 @@ std::tuple<Tensor, Tensor> eigh_primitive(const Tensor& A) {
       throw_failure("linalg.eigh", A, failure, fmt::format("did not converge (LAPACK syevd info {})", failure.info));
   });
   if (should_record({&A})) {
-    SavedTensor sa(A), sw(values.detach()), sv(vectors.detach());
-    record("LinalgEighEigenvaluesBackward", values, {&A}, [sa, sv](const Tensor& g) {
-      const Tensor V = building_graph() ? std::get<1>(eigh_primitive(sa.get())) : sv.get();
-      return Grads{matmul(V * unsqueeze(g, -2), mT(V))};
-    });
-    record("LinalgEighEigenvectorsBackward", vectors, {&A}, [sa, sw, sv](const Tensor& g) {
-      Tensor w = sw.get(), V = sv.get();
-      if (building_graph()) std::tie(w, V) = eigh_primitive(sa.get());
-      return Grads{matmul(matmul(V, sym(inverse_gaps(w) * matmul(mT(V), g))), mT(V))};
-    });
+    const LinalgSaved saved{.input = SavedTensor(A), .factors = {SavedTensor(values.detach()), SavedTensor(vectors.detach())}};
+    record(rule_for(kLinalgRules, "LinalgEighEigenvaluesBackward0"), values, {&A}, saved);
+    record(rule_for(kLinalgRules, "LinalgEighEigenvectorsBackward0"), vectors, {&A}, saved);
   }
   return {values, vectors};
 }
@@ -106,18 +100,9 @@ std::tuple<Tensor, Tensor> qr_primitive(const Tensor& A) {
     lapack::qr(contiguous_data<T>(a), contiguous_data<T>(Q), contiguous_data<T>(R), batch, m, n);
   });
   if (should_record({&A})) {
-    SavedTensor sa(A), sq(Q.detach()), sr(R.detach());
-    auto factors = [sa, sq, sr]() {
-      return building_graph() ? qr_primitive(sa.get()) : std::tuple<Tensor, Tensor>{sq.get(), sr.get()};
-    };
-    record("LinalgQrQBackward", Q, {&A}, [sa, factors](const Tensor& g) {
-      auto [q, r] = factors();
-      return Grads{qr_backward(sa.get(), q, r, g, Tensor())};
-    });
-    record("LinalgQrRBackward", R, {&A}, [sa, factors](const Tensor& g) {
-      auto [q, r] = factors();
-      return Grads{qr_backward(sa.get(), q, r, Tensor(), g)};
-    });
+    const LinalgSaved saved{.input = SavedTensor(A), .factors = {SavedTensor(Q.detach()), SavedTensor(R.detach())}};
+    record(rule_for(kLinalgRules, "LinalgQrQBackward0"), Q, {&A}, saved);
+    record(rule_for(kLinalgRules, "LinalgQrRBackward0"), R, {&A}, saved);
   }
   return {Q, R};
 }
@@ -165,24 +150,20 @@ std::tuple<Tensor, Tensor, Tensor> svd_primitive(const Tensor& A) {
       throw_failure("linalg.svd", A, failure, fmt::format("did not converge (LAPACK gesdd info {})", failure.info));
   });
   if (should_record({&A})) {
-    SavedTensor sa(A), su(U.detach()), ss(S.detach()), sv(Vh.detach());
-    auto factors = [sa, su, ss, sv]() {
-      return building_graph() ? svd_primitive(sa.get()) : std::tuple<Tensor, Tensor, Tensor>{su.get(), ss.get(), sv.get()};
-    };
-    record("LinalgSvdUBackward", U, {&A}, [factors](const Tensor& g) {
-      auto [u, s, vh] = factors();
-      return Grads{svd_backward(u, s, vh, g, Tensor(), Tensor())};
-    });
-    record("LinalgSvdSBackward", S, {&A}, [factors](const Tensor& g) {
-      auto [u, s, vh] = factors();
-      return Grads{svd_backward(u, s, vh, Tensor(), g, Tensor())};
-    });
-    record("LinalgSvdVhBackward", Vh, {&A}, [factors](const Tensor& g) {
-      auto [u, s, vh] = factors();
-      return Grads{svd_backward(u, s, vh, Tensor(), Tensor(), g)};
-    });
+    const LinalgSaved saved{.input = SavedTensor(A),
+                            .factors = {SavedTensor(U.detach()), SavedTensor(S.detach()), SavedTensor(Vh.detach())}};
+    record(rule_for(kLinalgRules, "LinalgSvdUBackward0"), U, {&A}, saved);
+    record(rule_for(kLinalgRules, "LinalgSvdSBackward0"), S, {&A}, saved);
+    record(rule_for(kLinalgRules, "LinalgSvdVhBackward0"), Vh, {&A}, saved);
   }
   return {U, S, Vh};
+}
+
+// The factors a rule reads: the saved raw ones, or recomputed from A while a graph is being built.
+std::vector<Tensor> factors_for(const LinalgSaved& s, std::tuple<Tensor, Tensor> (*recompute)(const Tensor&)) {
+  if (!building_graph()) return {s.factors[0].get(), s.factors[1].get()};
+  auto [first, second] = recompute(s.a());
+  return {first, second};
 }
 
 // Full U [.., m, m] and Vh [.., n, n], raw.
@@ -204,6 +185,44 @@ std::tuple<Tensor, Tensor, Tensor> svd_full(const Tensor& A) {
 }
 
 }  // namespace
+
+Grads linalg_rules::eigh_values(G g, S s) {
+  const Tensor V = factors_for(s, eigh_primitive)[1];
+  return Grads{matmul(V * unsqueeze(g, -2), mT(V))};
+}
+Grads linalg_rules::eigh_vectors(G g, S s) {
+  const auto f = factors_for(s, eigh_primitive);
+  const Tensor &w = f[0], &V = f[1];
+  return Grads{matmul(matmul(V, sym(inverse_gaps(w) * matmul(mT(V), g))), mT(V))};
+}
+Grads linalg_rules::qr_q(G g, S s) {
+  const auto f = factors_for(s, qr_primitive);
+  return Grads{qr_backward(s.a(), f[0], f[1], g, Tensor())};
+}
+Grads linalg_rules::qr_r(G g, S s) {
+  const auto f = factors_for(s, qr_primitive);
+  return Grads{qr_backward(s.a(), f[0], f[1], Tensor(), g)};
+}
+
+namespace {
+std::tuple<Tensor, Tensor, Tensor> svd_factors(const LinalgSaved& s) {
+  if (building_graph()) return svd_primitive(s.a());
+  return {s.factors[0].get(), s.factors[1].get(), s.factors[2].get()};
+}
+}  // namespace
+
+Grads linalg_rules::svd_u(G g, S s) {
+  const auto [u, sv, vh] = svd_factors(s);
+  return Grads{svd_backward(u, sv, vh, g, Tensor(), Tensor())};
+}
+Grads linalg_rules::svd_s(G g, S s) {
+  const auto [u, sv, vh] = svd_factors(s);
+  return Grads{svd_backward(u, sv, vh, Tensor(), g, Tensor())};
+}
+Grads linalg_rules::svd_vh(G g, S s) {
+  const auto [u, sv, vh] = svd_factors(s);
+  return Grads{svd_backward(u, sv, vh, Tensor(), Tensor(), g)};
+}
 
 namespace linalg {
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "kernels.hpp"
+#include "linalg_rules.hpp"
 #include "lapack_kernels.hpp"
 #include "linalg_matrix.hpp"
 #include "xgrad/arithmetic.hpp"
@@ -68,30 +69,31 @@ Tensor det_primitive(const Tensor& A) {
     T* pd = contiguous_data<T>(d);
     for (std::int64_t i = 0; i < batch; ++i) pd[i] = ps[i] == 0 ? T(0) : ps[i] * std::exp(pl[i]);
   });
-  if (should_record({&A})) {
-    SavedTensor sa(A), sd(d.detach()), ssign(sign);
-    record("LinalgDetBackward", d, {&A}, [sa, sd, ssign, n](const Tensor& g) {
-      const Tensor& a = sa.get();
-      const Tensor singular = eq(ssign.get(), 0.0);  // [batch...], bool
-      const bool any_singular = sum(singular.to(kInt64)).item<std::int64_t>() > 0;
-      const Tensor identity = expand(eye(n, a.dtype()), a.shape());
-      const Tensor mask = unsqueeze(unsqueeze(singular, -1), -1);
-      // Invertible matrices: det(A)·A⁻ᵀ (singular ones swapped for I here, so the solve cannot fail).
-      const Tensor a_safe = any_singular ? where(mask, identity, a) : a;
-      const Tensor det_value = building_graph() ? det_primitive(a) : sd.get();
-      const Tensor inv_t = linalg::solve(mT(a_safe), identity);
-      const Tensor ga = unsqueeze(unsqueeze(g * det_value, -1), -1) * inv_t;
-      if (!any_singular) return Grads{ga};
-      if (building_graph())
-        throw Error(fmt::format("linalg.det: second derivatives at a singular matrix are not supported (A of shape {})",
-                                shape_str(a.shape())));
-      return Grads{where(mask, unsqueeze(unsqueeze(g, -1), -1) * cofactor_by_svd(a), ga)};
-    });
-  }
+  if (should_record({&A}))
+    record(rule_for(kLinalgRules, "LinalgDetBackward0"), d, {&A},
+           LinalgSaved{.input = SavedTensor(A), .output = SavedTensor::output(d), .sign = SavedTensor(sign)});
   return d;
 }
 
 }  // namespace
+
+Grads linalg_rules::det(G g, S s) {
+  const Tensor a = s.a();
+  const std::int64_t n = a.size(-1);
+  const Tensor singular = eq(s.sign.get(), 0.0);  // [batch...], bool
+  const bool any_singular = sum(singular.to(kInt64)).item<std::int64_t>() > 0;
+  const Tensor identity = expand(eye(n, a.dtype()), a.shape());
+  const Tensor mask = unsqueeze(unsqueeze(singular, -1), -1);
+  // Invertible matrices: det(A)·A⁻ᵀ (singular ones swapped for I here, so the solve cannot fail).
+  const Tensor a_safe = any_singular ? where(mask, identity, a) : a;
+  const Tensor inv_t = linalg::solve(mT(a_safe), identity);
+  const Tensor ga = unsqueeze(unsqueeze(g * s.y(), -1), -1) * inv_t;
+  if (!any_singular) return Grads{ga};
+  if (building_graph())
+    throw Error(fmt::format("linalg.det: second derivatives at a singular matrix are not supported (A of shape {})",
+                            shape_str(a.shape())));
+  return Grads{where(mask, unsqueeze(unsqueeze(g, -1), -1) * cofactor_by_svd(a), ga)};
+}
 
 namespace linalg {
 

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "kernels.hpp"
+#include "linalg_rules.hpp"
 #include "linalg_matrix.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/compare.hpp"
@@ -50,23 +51,22 @@ Tensor pinv_value(const Tensor& A, double rcond, bool hermitian) {
 
 Tensor pinv_primitive(const Tensor& A, double rcond, bool hermitian) {
   Tensor x = pinv_value(A, rcond, hermitian);
-  if (should_record({&A})) {
-    SavedTensor sa(A), sx(x.detach());
-    record("LinalgPinvBackward", x, {&A}, [sa, sx, rcond, hermitian](const Tensor& g) {
-      const Tensor& a = sa.get();
-      const Tensor X = building_graph() ? pinv_primitive(a, rcond, hermitian) : sx.get();
-      const Tensor Xt = mT(X), gt_ = mT(g);
-      const Tensor out_of_range = eye(a.size(-2), a.dtype()) - matmul(a, X);   // I − A·X
-      const Tensor out_of_domain = eye(a.size(-1), a.dtype()) - matmul(X, a);  // I − X·A
-      const Tensor ga = -matmul(matmul(Xt, g), Xt) + matmul(matmul(out_of_range, gt_), matmul(X, Xt)) +
-                  matmul(matmul(matmul(Xt, X), gt_), out_of_domain);
-      return Grads{ga};
-    });
-  }
+  if (should_record({&A}))
+    record(rule_for(kLinalgRules, "LinalgPinvBackward0"), x, {&A},
+           LinalgSaved{.input = SavedTensor(A), .output = SavedTensor::output(x)});
   return x;
 }
 
 }  // namespace
+
+Grads linalg_rules::pinv(G g, S s) {
+  const Tensor a = s.a(), X = s.y();
+  const Tensor Xt = mT(X), gt = mT(g);
+  const Tensor out_of_range = eye(a.size(-2), a.dtype()) - matmul(a, X);   // I − A·X
+  const Tensor out_of_domain = eye(a.size(-1), a.dtype()) - matmul(X, a);  // I − X·A
+  return Grads{-matmul(matmul(Xt, g), Xt) + matmul(matmul(out_of_range, gt), matmul(X, Xt)) +
+               matmul(matmul(matmul(Xt, X), gt), out_of_domain)};
+}
 
 namespace linalg {
 

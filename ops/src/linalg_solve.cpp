@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "kernels.hpp"
+#include "linalg_rules.hpp"
 #include "lapack_kernels.hpp"
 #include "linalg_matrix.hpp"
 #include "xgrad/arithmetic.hpp"
@@ -51,15 +52,9 @@ Tensor solve_primitive(const char* op, const Tensor& A, const Tensor& B) {
     if (auto failure = lapack::solve(contiguous_data<T>(a), contiguous_data<T>(x), batch, n, k))
       throw_failure(op, A, failure, fmt::format("is singular (U[{0}, {0}] of its LU factorization is zero)", failure.info));
   });
-  if (should_record({&A, &B})) {
-    SavedTensor sa(A), sb(B), sx(x.detach());
-    record("LinalgSolveBackward", x, {&A, &B}, [sa, sb, sx, op](const Tensor& g) {
-      const Tensor& a = sa.get();
-      const Tensor xs = building_graph() ? solve_primitive(op, a, sb.get()) : sx.get();
-      const Tensor gb = solve_primitive(op, mT(a), g);
-      return Grads{-matmul(gb, mT(xs)), gb};
-    });
-  }
+  if (should_record({&A, &B}))
+    record(rule_for(kLinalgRules, "LinalgSolveBackward0"), x, {&A, &B},
+           LinalgSaved{.input = SavedTensor(A), .output = SavedTensor::output(x), .op = op});
   return x;
 }
 
@@ -73,17 +68,9 @@ Tensor solve_triangular_primitive(const Tensor& A, const Tensor& B, bool upper, 
     if (auto failure = lapack::solve_triangular(contiguous_data<T>(a), contiguous_data<T>(x), batch, n, k, upper, unit))
       throw_failure(op, A, failure, fmt::format("is singular (diagonal element {} is zero)", failure.info));
   });
-  if (should_record({&A, &B})) {
-    SavedTensor sa(A), sb(B), sx(x.detach());
-    record("LinalgSolveTriangularBackward", x, {&A, &B}, [sa, sb, sx, upper, unit](const Tensor& g) {
-      const Tensor& a = sa.get();
-      const Tensor xs = building_graph() ? solve_triangular_primitive(a, sb.get(), upper, unit) : sx.get();
-      const Tensor gb = solve_triangular_primitive(mT(a), g, !upper, unit);
-      // Only A's triangle is read (not its diagonal when unitriangular), so only it gets a gradient.
-      const Tensor ga = -matmul(gb, mT(xs));
-      return Grads{upper ? triu(ga, unit ? 1 : 0) : tril(ga, unit ? -1 : 0), gb};
-    });
-  }
+  if (should_record({&A, &B}))
+    record(rule_for(kLinalgRules, "LinalgSolveTriangularBackward0"), x, {&A, &B},
+           LinalgSaved{.input = SavedTensor(A), .output = SavedTensor::output(x), .upper = upper, .unit = unit});
   return x;
 }
 
@@ -99,16 +86,8 @@ Tensor cholesky_primitive(const Tensor& A) {
       throw_failure("linalg.cholesky", A, failure,
                     fmt::format("is not positive-definite (its leading minor of order {} is not positive)", failure.info));
   });
-  if (should_record({&A})) {
-    SavedTensor sa(A), sl(l.detach());
-    record("LinalgCholeskyBackward", l, {&A}, [sa, sl](const Tensor& g) {
-      const Tensor L = building_graph() ? cholesky_primitive(sa.get()) : sl.get();
-      const Tensor p = phi(matmul(mT(L), g));
-      const Tensor left = solve_triangular_primitive(mT(L), p, /*upper=*/true, false);               // L⁻ᵀ·P
-      const Tensor s = mT(solve_triangular_primitive(mT(L), mT(left), /*upper=*/true, false));      // ·L⁻¹
-      return Grads{sym(s)};
-    });
-  }
+  if (should_record({&A}))
+    record(rule_for(kLinalgRules, "LinalgCholeskyBackward0"), l, {&A}, LinalgSaved{.output = SavedTensor::output(l)});
   return l;
 }
 
@@ -122,18 +101,37 @@ std::tuple<Tensor, Tensor> slogdet_primitive(const Tensor& A) {
     using T = decltype(tag);
     lapack::slogdet(contiguous_data<T>(a), contiguous_data<T>(sign), contiguous_data<T>(logabs), batch, n);
   });
-  if (should_record({&A})) {
-    SavedTensor sa(A);
-    record("LinalgSlogdetBackward", logabs, {&A}, [sa, n](const Tensor& g) {
-      const Tensor& a = sa.get();
-      const Tensor inv_t = solve_primitive("linalg.slogdet (backward)", mT(a), expand(eye(n, a.dtype()), a.shape()));
-      return Grads{unsqueeze(unsqueeze(g, -1), -1) * inv_t};
-    });
-  }
+  if (should_record({&A})) record(rule_for(kLinalgRules, "LinalgSlogdetBackward0"), logabs, {&A}, LinalgSaved{.input = SavedTensor(A)});
   return {sign, logabs};
 }
 
 }  // namespace
+
+Grads linalg_rules::solve(G g, S s) {
+  const Tensor gb = solve_primitive(s.op, mT(s.a()), g);
+  return Grads{-matmul(gb, mT(s.y())), gb};
+}
+
+Grads linalg_rules::solve_triangular(G g, S s) {
+  const Tensor gb = solve_triangular_primitive(mT(s.a()), g, !s.upper, s.unit);
+  // Only A's triangle is read (not its diagonal when unitriangular), so only it gets a gradient.
+  const Tensor ga = -matmul(gb, mT(s.y()));
+  return Grads{s.upper ? triu(ga, s.unit ? 1 : 0) : tril(ga, s.unit ? -1 : 0), gb};
+}
+
+Grads linalg_rules::cholesky(G g, S s) {
+  const Tensor L = s.y();
+  const Tensor p = phi(matmul(mT(L), g));
+  const Tensor left = solve_triangular_primitive(mT(L), p, /*upper=*/true, false);            // L⁻ᵀ·P
+  const Tensor right = mT(solve_triangular_primitive(mT(L), mT(left), /*upper=*/true, false));  // ·L⁻¹
+  return Grads{sym(right)};
+}
+
+Grads linalg_rules::slogdet(G g, S s) {
+  const Tensor a = s.a();
+  const Tensor inv_t = solve_primitive("linalg.slogdet (backward)", mT(a), expand(eye(a.size(-1), a.dtype()), a.shape()));
+  return Grads{unsqueeze(unsqueeze(g, -1), -1) * inv_t};
+}
 
 // ---- public ops: argument checks, shapes, and the compositions -------------------------------------
 

@@ -9,6 +9,7 @@
 #include "math_kernels.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "kernels.hpp"
 #include "xgrad/detail/sum_kernels.hpp"
@@ -100,20 +101,36 @@ void softmax_row_range(const T* src, T* dst, std::int64_t first, std::int64_t la
   }
 }
 
+// Lines of length n, `inner` apart: contiguous rows (inner = 1) go straight to the row kernel; other
+// lines are gathered into a row first, so both layouts compute the same bits.
 template <class T>
-void softmax_rows_impl(const T* src, T* dst, std::int64_t rows, std::int64_t n, bool log_space) {
-  // Rows are independent: threads take whole rows, each computed exactly as on one thread.
-  parallel_for(0, rows, std::max<std::int64_t>(1, detail::kTranscendentalGrain / std::max<std::int64_t>(n, 1)),
-               [&](std::int64_t first, std::int64_t last) { softmax_row_range(src, dst, first, last, n, log_space); });
+void softmax_lines_impl(const T* src, T* dst, std::int64_t outer, std::int64_t n, std::int64_t inner, bool log_space) {
+  if (n == 0) return;
+  const std::int64_t grain = std::max<std::int64_t>(1, detail::kTranscendentalGrain / n);
+  if (inner == 1) {  // rows are independent: threads take whole rows, each computed as on one thread
+    parallel_for(0, outer, grain,
+                 [&](std::int64_t first, std::int64_t last) { softmax_row_range(src, dst, first, last, n, log_space); });
+    return;
+  }
+  parallel_for(0, outer * inner, grain, [&](std::int64_t first, std::int64_t last) {
+    std::vector<T> row(static_cast<std::size_t>(n)), result(static_cast<std::size_t>(n));
+    for (std::int64_t line = first; line < last; ++line) {
+      const std::int64_t start = (line / inner) * n * inner + line % inner;
+      for (std::int64_t k = 0; k < n; ++k) row[k] = src[start + k * inner];
+      softmax_row_range(row.data(), result.data(), 0, 1, n, log_space);
+      for (std::int64_t k = 0; k < n; ++k) dst[start + k * inner] = result[k];
+    }
+  });
 }
 
 }  // namespace
 
-void softmax_rows(const float* src, float* dst, std::int64_t rows, std::int64_t n, bool log_space) {
-  softmax_rows_impl(src, dst, rows, n, log_space);
+void softmax_lines(const float* src, float* dst, std::int64_t outer, std::int64_t n, std::int64_t inner, bool log_space) {
+  softmax_lines_impl(src, dst, outer, n, inner, log_space);
 }
-void softmax_rows(const double* src, double* dst, std::int64_t rows, std::int64_t n, bool log_space) {
-  softmax_rows_impl(src, dst, rows, n, log_space);
+void softmax_lines(const double* src, double* dst, std::int64_t outer, std::int64_t n, std::int64_t inner,
+                   bool log_space) {
+  softmax_lines_impl(src, dst, outer, n, inner, log_space);
 }
 
 Tensor math(MathFn fn, const Tensor& x_in) {

@@ -1,4 +1,4 @@
-// The backward of an op whose derivative is piecewise constant in x (relu, leaky_relu, abs).
+// The backward kernel of an op whose derivative is piecewise constant in x (relu, leaky_relu, abs).
 #pragma once
 #include "kernels.hpp"
 #include "xgrad/factories.hpp"
@@ -6,14 +6,12 @@
 namespace xgrad::detail {
 
 // f(g, x) elementwise, where f is linear in g with a slope that depends only on x's piece: one fused
-// pass, written as a selection where torch selects (relu's g at x <= 0 is 0 even if g is NaN).
-// When recorded (create_graph) x is an input with a zero gradient, so a second derivative through it
-// gives zeros, as torch's, rather than "input was not used"; the gradient for g is the same map.
+// pass, written as a selection where torch selects (relu's g at x <= 0 is 0 even if g is NaN). The
+// unary family records it (ReluBackwardBackward0, ...), so its own derivative is a graph too.
 template <class F>
-Tensor piecewise_linear_backward(const char* name, const Tensor& g_in, const SavedTensor& x, F f) {
-  const Tensor& xt = x.get();
+Tensor piecewise_linear_map(const Tensor& g_in, const Tensor& x, F f) {
   const Tensor g = g_in.contiguous();
-  const Tensor xv = kernels::cast_raw(xt.detach(), g.dtype()).contiguous();
+  const Tensor xv = kernels::cast_raw(x.detach(), g.dtype()).contiguous();
   Tensor out = make_tensor(g.shape(), g.dtype());
   dispatch(g.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -26,10 +24,6 @@ Tensor piecewise_linear_backward(const char* name, const Tensor& g_in, const Sav
       });
     }
   });
-  if (should_record({&g_in, &xt}))
-    record(name, out, {&g_in, &xt}, [name, x, f](const Tensor& gg) {
-      return Grads{piecewise_linear_backward(name, gg, x, f), zeros_like(x.get())};
-    });
   return out;
 }
 

@@ -1,10 +1,11 @@
-// Reductions. sum and max/min have kernels and backwards; mean, var, std and logsumexp are
-// compositions of differentiable ops and need no backward of their own.
+// The reduce family. sum, max/min, amax and std have kernels and the rules in the table below;
+// mean, var and logsumexp are compositions of differentiable ops and need no rule of their own.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "kernels.hpp"
+#include "rule_tables.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/compare.hpp"
 #include "xgrad/elementwise.hpp"
@@ -67,16 +68,70 @@ std::int64_t count_reduced(const Shape& shape, const std::vector<bool>& mask) {
   return n;
 }
 
+struct ReduceSaved {
+  SavedTensor input;   // max/min over everything, amax: the elements equal to the result share g
+  SavedTensor output;  // the reduced value (std reads it; the others compare against it)
+  Tensor indices;      // max/min along a dim: where each result came from
+  Shape in_shape;      // the input's shape
+  Shape kshape;        // the input's shape with the reduced dims set to 1
+  std::int64_t dim = 0;
+  bool keepdim = false;
+  Tensor x() const { return input.get(); }
+  Tensor y() const { return output.get(); }
+  // g (and a result-shaped tensor) with the reduced dim put back when it was dropped
+  Tensor kept(const Tensor& t) const { return keepdim ? t : unsqueeze(t, dim); }
+};
+
+using G = const Tensor&;
+using S = const ReduceSaved&;
+
+// All of g to the element each result came from.
+Grads to_indices(G g, S s) {
+  if (s.in_shape.empty()) return Grads{g};
+  return Grads{scatter_add(zeros(s.in_shape, g.dtype()), s.dim, s.kept(s.indices), s.kept(g))};
+}
+// g shared evenly among the elements equal to the result; a NaN result came from the NaN
+// elements (x != x), which share it, as torch's.
+Grads shared_among_all(G g, S s) {
+  const Tensor y = s.y().detach();
+  const bool nan = std::isnan(y.to(kFloat64).item<double>());
+  const Tensor mask = (nan ? ne(s.x(), s.x()) : eq(s.x(), y)).to(g.dtype());
+  return Grads{g * mask / sum(mask)};
+}
+Grads shared_along_dim(G g, S s) {
+  if (s.in_shape.empty()) return Grads{g};
+  const Tensor x = s.x(), v = s.kept(s.y().detach());
+  const Tensor mask = eq(x, v).to(g.dtype()) + logical_and(ne(x, x), ne(v, v)).to(g.dtype());
+  return Grads{s.kept(g) * mask / sum(mask, {s.dim}, true)};
+}
+
+// clang-format off
+constexpr Rule<ReduceSaved> kReduceRules[] = {
+  // node             dL/dx
+  {"SumBackward0",    [](G g, S s) { return Grads{expand(reshape(g, s.kshape), s.in_shape)}; }},  // sum()
+  {"SumBackward1",    [](G g, S s) { return Grads{expand(reshape(g, s.kshape), s.in_shape)}; }},  // sum(dims)
+  {"MaxBackward0",    to_indices},        // max(dim): all to the returned index
+  {"MinBackward0",    to_indices},
+  {"MaxBackward1",    shared_among_all},  // max(): shared among ties
+  {"MinBackward1",    shared_among_all},
+  {"AmaxBackward0",   shared_along_dim},  // amax(dim): shared among ties (torch documents it)
+  // 0 where std == 0 (a constant slice); the divisor is kept from 0 so the branch not taken stays finite under create_graph
+  {"StdBackward0",    [](G g, S s) { const Tensor zero = eq(s.y(), 0.0); return Grads{where(zero, 0.0, g / (2.0 * where(zero, 1.0, s.y())))}; }},
+};
+// clang-format on
+static_assert(node_names_unique(kReduceRules));
+
 }  // namespace
+
+void append_reduce_rule_names(std::vector<std::string>& names) { append_rule_names(kReduceRules, names); }
 
 Tensor sum(const Tensor& t, const Dims& dims, bool keepdim) {
   const auto mask = dim_mask("sum", t.shape(), dims);
   const Shape kshape = keepdim_shape(t.shape(), mask);
   Tensor out = sum_raw(t, kshape, keepdim ? kshape : dropped_shape(t.shape(), mask));
   if (should_record({&t}))
-    record("SumBackward", out, {&t}, [kshape, in_shape = t.shape()](const Tensor& g) {
-      return Grads{expand(reshape(g, kshape), in_shape)};
-    });
+    record(dims.empty() ? rule_for(kReduceRules, "SumBackward0") : rule_for(kReduceRules, "SumBackward1"), out, {&t},
+           ReduceSaved{.in_shape = t.shape(), .kshape = kshape});
   return out;
 }
 Tensor sum(const Tensor& t) { return sum(t, {}, false); }
@@ -128,62 +183,42 @@ std::tuple<Tensor, Tensor> extreme_along(const char* op, const Tensor& t, std::i
   return {values, indices};
 }
 
-std::tuple<Tensor, Tensor> extreme_recorded(const char* op, const char* node, const Tensor& t, std::int64_t dim,
-                                            bool keepdim, bool take_max) {
+std::tuple<Tensor, Tensor> extreme_recorded(const char* op, const Rule<ReduceSaved>& row, const Tensor& t,
+                                            std::int64_t dim, bool keepdim, bool take_max) {
   auto [values, indices] = extreme_along(op, t, dim, keepdim, take_max);
-  if (should_record({&t})) {
-    const std::int64_t d = wrap_dim(op, dim, t.dim());
-    record(node, values, {&t}, [idx = indices, d, keepdim, in_shape = t.shape()](const Tensor& g) {
-      if (in_shape.empty()) return Grads{g};
-      const Tensor gk = keepdim ? g : unsqueeze(g, d);
-      const Tensor ik = keepdim ? idx : unsqueeze(idx, d);
-      return Grads{scatter_add(zeros(in_shape, g.dtype()), d, ik, gk)};
-    });
-  }
+  if (should_record({&t}))
+    record(row, values, {&t},
+           ReduceSaved{.indices = indices, .in_shape = t.shape(), .dim = wrap_dim(op, dim, t.dim()), .keepdim = keepdim});
   return {values, indices};
 }
 
-// max()/min() over everything: the gradient is shared evenly among the elements equal to the result.
-Tensor extreme_all(const char* op, const char* node, const Tensor& t, bool take_max) {
+// max()/min() over everything.
+Tensor extreme_all(const char* op, const Rule<ReduceSaved>& row, const Tensor& t, bool take_max) {
   if (t.numel() == 0) throw Error(fmt::format("{}: the input of shape {} is empty", op, shape_str(t.shape())));
   Tensor flat = flat_values(t);
   Tensor value = std::get<0>(extreme_along(op, flat, 0, false, take_max));
-  if (should_record({&t}))
-    record(node, value, {&t}, [st = SavedTensor(t), v = value.detach()](const Tensor& g) {
-      // a NaN result came from the NaN elements (x != x), which share the gradient, as torch's
-      const double r = v.to(kFloat64).item<double>();
-      const Tensor mask = (r != r ? ne(st.get(), st.get()) : eq(st.get(), v)).to(g.dtype());
-      return Grads{g * mask / sum(mask)};
-    });
+  if (should_record({&t})) record(row, value, {&t}, ReduceSaved{.input = SavedTensor(t), .output = SavedTensor::output(value)});
   return value;
 }
 
 }  // namespace
 
-Tensor max(const Tensor& t) { return extreme_all("max", "MaxBackward", t, true); }
-Tensor min(const Tensor& t) { return extreme_all("min", "MinBackward", t, false); }
+Tensor max(const Tensor& t) { return extreme_all("max", rule_for(kReduceRules, "MaxBackward1"), t, true); }
+Tensor min(const Tensor& t) { return extreme_all("min", rule_for(kReduceRules, "MinBackward1"), t, false); }
 std::tuple<Tensor, Tensor> max(const Tensor& t, std::int64_t dim, bool keepdim) {
-  return extreme_recorded("max", "MaxBackward", t, dim, keepdim, true);
+  return extreme_recorded("max", rule_for(kReduceRules, "MaxBackward0"), t, dim, keepdim, true);
 }
 std::tuple<Tensor, Tensor> min(const Tensor& t, std::int64_t dim, bool keepdim) {
-  return extreme_recorded("min", "MinBackward", t, dim, keepdim, false);
+  return extreme_recorded("min", rule_for(kReduceRules, "MinBackward0"), t, dim, keepdim, false);
 }
 // amax differs from max(dim) only in its gradient: shared evenly among tied maxima (torch documents
 // this), where max(dim) gives it all to the returned index.
 Tensor amax(const Tensor& t, std::int64_t dim, bool keepdim) {
   Tensor value = std::get<0>(extreme_along("amax", t, dim, keepdim, true));
-  if (should_record({&t})) {
-    const std::int64_t d = wrap_dim("amax", dim, t.dim());
-    record("AmaxBackward", value, {&t}, [st = SavedTensor(t), v = value.detach(), d, keepdim](const Tensor& g) {
-      const Tensor& x = st.get();
-      if (x.dim() == 0) return Grads{g};
-      const Tensor vk = keepdim ? v : unsqueeze(v, d);
-      const Tensor gk = keepdim ? g : unsqueeze(g, d);
-      // a NaN maximum came from the NaN elements (x != x)
-      const Tensor mask = eq(x, vk).to(g.dtype()) + logical_and(ne(x, x), ne(vk, vk)).to(g.dtype());
-      return Grads{gk * mask / sum(mask, {d}, true)};
-    });
-  }
+  if (should_record({&t}))
+    record(rule_for(kReduceRules, "AmaxBackward0"), value, {&t},
+           ReduceSaved{.input = SavedTensor(t), .output = SavedTensor::output(value), .in_shape = t.shape(),
+                       .dim = wrap_dim("amax", dim, t.dim()), .keepdim = keepdim});
   return value;
 }
 Tensor argmax(const Tensor& t, std::int64_t dim, bool keepdim) {
@@ -220,13 +255,7 @@ Tensor std_from_var(const Tensor& v) {
     NoGradGuard no_grad;
     y = sqrt(v);
   }
-  if (should_record({&v}))
-    record("StdBackward", y, {&v}, [sv = SavedTensor(v), sy = SavedTensor(y.detach())](const Tensor& g) {
-      const Tensor s = GradModeFast::enabled() ? std_from_var(sv.get()) : sy.get();
-      const Tensor zero = eq(s, 0.0);
-      // the divisor is kept away from 0 so that the branch not taken stays finite under create_graph
-      return Grads{where(zero, 0.0, g / (2.0 * where(zero, 1.0, s)))};
-    });
+  if (should_record({&v})) record(rule_for(kReduceRules, "StdBackward0"), y, {&v}, ReduceSaved{.output = SavedTensor::output(y)});
   return y;
 }
 }  // namespace

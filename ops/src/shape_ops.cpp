@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "kernels.hpp"
+#include "shape_rules.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/shape_ops.hpp"
 
@@ -58,15 +59,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   if (any_requires_grad && GradModeFast::enabled()) {
     std::vector<std::int64_t> sizes;
     for (const Tensor& t : tensors) sizes.push_back(t.size(d));
-    record("CatBackward", out, tensors, [sizes, d](const Tensor& g) {
-      Grads grads;
-      std::int64_t start = 0;
-      for (auto n : sizes) {
-        grads.push_back(narrow(g, d, start, n));
-        start += n;
-      }
-      return grads;
-    });
+    record(rule_for(kShapeRules, "CatBackward0"), out, tensors, ShapeSaved{.sizes = std::move(sizes), .dim = d});
   }
   return out;
 }

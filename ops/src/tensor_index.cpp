@@ -8,6 +8,7 @@
 #include <numeric>
 #include <string_view>
 
+#include "index_rules.hpp"
 #include "kernels.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/detail/inplace.hpp"
@@ -19,6 +20,10 @@
 #include "xgrad/tensor_index.hpp"
 
 namespace xgrad {
+
+using index_kernels::gather_indexed;
+using index_kernels::put_indexed;
+using index_kernels::scatter_impl;
 
 namespace indexing {
 TensorIndex::TensorIndex(const char* text) : kind_(Kind::Ellipsis) {
@@ -199,11 +204,10 @@ std::vector<std::int64_t> strided_offsets(const Shape& shape, const Strides& str
   return offsets;
 }
 
-Tensor put_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor>& indices, const Tensor& values,
-                   bool accumulate);
+}  // namespace
 
 // x's elements picked by the indices at dimensions first.. (the gather every index op ends in).
-Tensor gather_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor>& indices) {
+Tensor index_kernels::gather_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor>& indices) {
   const Shape& xs = x.shape();
   const auto m = static_cast<std::int64_t>(indices.size());
   const std::vector<std::int64_t> offsets = block_offsets("index", xs, contiguous_strides(xs), first, indices);
@@ -219,15 +223,13 @@ Tensor gather_indexed(const Tensor& x, std::int64_t first, const std::vector<Ten
       for (std::int64_t b = 0; b < count; ++b)
         std::memcpy(dst + (o * count + b) * inner * elem, in + (o * span + offsets[b]) * elem, inner * elem);
   if (should_record({&x}))
-    record("IndexBackward", out, {&x}, [xs, first, indices](const Tensor& g) {
-      return Grads{put_indexed(zeros(xs, g.dtype()), first, indices, g, true)};
-    });
+    record(rule_for(kIndexRules, "IndexBackward0"), out, {&x}, IndexSaved{.in_shape = xs, .first = first, .indices = indices});
   return out;
 }
 
 // A copy of x with the indexed elements set to (or increased by) values, which must broadcast to
 // the indexed shape and have x's dtype.
-Tensor put_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor>& indices, const Tensor& values,
+Tensor index_kernels::put_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor>& indices, const Tensor& values,
                    bool accumulate) {
   const Shape& xs = x.shape();
   const auto m = static_cast<std::int64_t>(indices.size());
@@ -256,12 +258,12 @@ Tensor put_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor
       }
   });
   if (should_record({&x, &values}))
-    record("IndexPutBackward", out, {&x, &values}, [first, indices, accumulate](const Tensor& g) {
-      return Grads{accumulate ? g : put_indexed(g, first, indices, zeros({}, g.dtype()), false),
-                   gather_indexed(g, first, indices)};
-    });
+    record(rule_for(kIndexRules, "IndexPutBackward0"), out, {&x, &values},
+           IndexSaved{.first = first, .indices = indices, .accumulate = accumulate});
   return out;
 }
+
+namespace {
 
 // index_put_ without anything to record: only the indexed elements of `view` are written, through
 // its strides, and the version is bumped (the recorded path goes through put_indexed instead).
@@ -334,8 +336,10 @@ void check_index_dtype(const char* op, const Tensor& index) {
                             shape_str(index.shape())));
 }
 
+}  // namespace
+
 // torch.scatter: a copy of self with src's (or value's) elements written where index points.
-Tensor scatter_impl(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor* src_in, double value) {
+Tensor index_kernels::scatter_impl(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor* src_in, double value) {
   check_index_dtype("scatter", index);
   const auto d = wrap_dim("scatter", dim, self.dim());
   bool ok = index.dim() == self.dim() && (!src_in || src_in->dim() == index.dim());
@@ -382,15 +386,14 @@ Tensor scatter_impl(const Tensor& self, std::int64_t dim, const Tensor& index, c
   });
   if (src_in) {
     if (should_record({&self, &src}))
-      record("ScatterBackward", out, {&self, &src}, [d, index](const Tensor& g) {
-        return Grads{scatter_impl(g, d, index, nullptr, 0.0), gather(g, d, index)};
-      });
+      record(rule_for(kIndexRules, "ScatterBackward0"), out, {&self, &src}, IndexSaved{.dim = d, .index = index});
   } else if (should_record({&self})) {
-    record("ScatterBackward", out, {&self},
-           [d, index](const Tensor& g) { return Grads{scatter_impl(g, d, index, nullptr, 0.0)}; });
+    record(rule_for(kIndexRules, "ScatterBackward1"), out, {&self}, IndexSaved{.dim = d, .index = index});
   }
   return out;
 }
+
+namespace {
 
 void check_mask(const char* op, const Tensor& self, const Tensor& mask) {
   if (!mask.defined()) throw Error(fmt::format("{}: the mask is undefined", op));

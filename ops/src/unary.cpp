@@ -1,14 +1,17 @@
-// Elementwise math: each forward kernel beside its backward, the backward written in xgrad's own
-// differentiable ops. Where the backward uses the output y, it is the saved y; under create_graph
-// it is recomputed from x so that second derivatives see y's dependence on x.
+// The unary family: elementwise math, activations, and a tensor with a scalar. One table row per
+// rule: the node it records, its forward kernel, what the gradient reads, and the gradient in
+// differentiable ops. A rule that reads the output gets it attached to its node under create_graph
+// (SavedTensor::output), so second derivatives through y need no recomputation.
 #include <cmath>
 
 #include "kernels.hpp"
 #include "math_kernels.hpp"
 #include "piecewise.hpp"
+#include "rule_tables.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/compare.hpp"
 #include "xgrad/elementwise.hpp"
+#include "xgrad/factories.hpp"
 
 namespace xgrad {
 
@@ -16,106 +19,244 @@ namespace {
 
 using kernels::MathFn;
 
-// y saved for backward (detached: a node never holds its own output with a grad_fn).
-SavedTensor save_output(const Tensor& y) { return SavedTensor(y.detach()); }
+// What the gradient of a unary rule reads besides g.
+enum Reads : unsigned { kNothing = 0, kInput = 1, kOutput = 2 };
 
-// The output to use inside a backward: recomputed from x when building a graph, else the saved one.
-template <class Recompute>
-Tensor output_for_backward(const SavedTensor& y, const SavedTensor& x, Recompute recompute) {
-  return GradModeFast::enabled() ? recompute(x.get()) : y.get();
+struct UnarySaved {
+  SavedTensor input;   // when the rule reads x
+  SavedTensor output;  // when the rule reads y
+  double a = 0, b = 0;  // the op's scalars: alpha, slope, beta and threshold, bounds, exponent, operand
+  Tensor x() const { return input.get(); }
+  Tensor y() const { return output.get(); }
+};
+
+struct UnaryRule {
+  const char* node;
+  Tensor (*forward)(const Tensor& x, double a, double b);  // the kernel, without recording
+  unsigned reads;
+  Tensor (*grad)(const Tensor& g, const UnarySaved& s);  // dL/dx
+
+  Grads vjp(const Tensor& g, const UnarySaved& s, const Node&) const { return Grads{grad(g, s)}; }
+};
+
+// ---- forward kernels ----
+template <MathFn F>
+Tensor math(const Tensor& x, double, double) {
+  return kernels::math(F, x);
+}
+// NaN stays NaN with slope 1 (torch's threshold cuts only x <= 0), so divergence stays visible.
+Tensor relu_kernel(const Tensor& x, double, double) {
+  return kernels::map_floating(x, [](auto v) { return v <= decltype(v)(0) ? decltype(v)(0) : v; });
+}
+Tensor elu_kernel(const Tensor& x, double alpha, double) {
+  return kernels::map_floating(x, [alpha](auto v) {
+    using T = decltype(v);
+    return v > T(0) ? v : static_cast<T>(alpha * std::expm1(static_cast<double>(v)));
+  });
+}
+Tensor leaky_relu_kernel(const Tensor& x, double slope, double) {
+  return kernels::map_floating(x, [slope](auto v) {
+    using T = decltype(v);
+    return v > T(0) ? v : static_cast<T>(v * static_cast<T>(slope));
+  });
+}
+Tensor gelu_kernel(const Tensor& x, double, double) {
+  return kernels::map_floating(x, [](auto v) {
+    using T = decltype(v);
+    return static_cast<T>(0.5 * v * (1.0 + std::erf(v * M_SQRT1_2)));
+  });
+}
+Tensor softplus_kernel(const Tensor& x, double beta, double threshold) {
+  return kernels::map_floating(x, [beta, threshold](auto v) {
+    using T = decltype(v);
+    const double bv = beta * static_cast<double>(v);
+    return bv > threshold ? v : static_cast<T>(kernels::log1p_exp(bv) / beta);
+  });
+}
+Tensor clamp_kernel(const Tensor& x, double lo, double hi) {
+  return kernels::map_floating(x, [lo, hi](auto v) {
+    using T = decltype(v);
+    return std::isnan(v) ? v : std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
+  });
+}
+Tensor neg_kernel(const Tensor& x, double, double) {
+  const Tensor in = dense(x);
+  return dispatch(in.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    Tensor r = make_tensor(in.shape(), in.dtype());
+    const T* src = contiguous_data<T>(in);
+    T* dst = contiguous_data<T>(r);
+    for (std::int64_t i = 0, n = r.numel(); i < n; ++i) dst[i] = static_cast<T>(-src[i]);
+    return r;
+  });
+}
+Tensor reciprocal_kernel(const Tensor& x, double, double) {
+  return kernels::map_floating(x, [](auto v) { return decltype(v)(1) / v; });
+}
+Tensor pow_scalar_kernel(const Tensor& x, double p, double) {
+  return kernels::map_floating(x, [p](auto v) {
+    using T = decltype(v);
+    return p == 2.0 ? v * v : static_cast<T>(std::pow(v, static_cast<T>(p)));
+  });
+}
+// A double makes an integer or bool tensor float32 (map_floating), as torch's x + 2.0.
+Tensor add_scalar_kernel(const Tensor& x, double s, double) {
+  return kernels::map_floating(x, [s](auto v) { return static_cast<decltype(v)>(v + static_cast<decltype(v)>(s)); });
+}
+Tensor mul_scalar_kernel(const Tensor& x, double s, double) {
+  return kernels::map_floating(x, [s](auto v) { return static_cast<decltype(v)>(v * static_cast<decltype(v)>(s)); });
+}
+Tensor div_scalar_kernel(const Tensor& x, double s, double) {
+  return kernels::map_floating(x, [s](auto v) { return static_cast<decltype(v)>(v / static_cast<decltype(v)>(s)); });
 }
 
-enum class Output { Unused, Saved };
+// ---- the backwards of the piecewise-linear ops: fused selections whose own derivative is recorded
+// (zeros for x, the same map for g) so second derivatives of ReLU networks are zeros, not errors ----
+Tensor relu_backward(const Tensor& g, const SavedTensor& x);
+Tensor leaky_relu_backward(const Tensor& g, const SavedTensor& x, double slope);
+Tensor abs_backward(const Tensor& g, const SavedTensor& x);
 
-// The recorded op for a unary function whose backward needs x and, with Output::Saved, y (saving y
-// costs a detached handle, so only the backwards that read it get one).
-template <class Vjp>
-Tensor unary_op(const char* name, MathFn fn, const Tensor& x, Output output, Vjp vjp) {
-  Tensor y = kernels::math(fn, x);
+using G = const Tensor&;
+using S = const UnarySaved&;
+
+// clang-format off
+constexpr UnaryRule kUnaryRules[] = {
+  // node                  forward                  reads    dL/dx
+  {"ExpBackward0",        math<MathFn::Exp>,       kOutput, [](G g, S s) { return g * s.y(); }},
+  {"LogBackward0",        math<MathFn::Log>,       kInput,  [](G g, S s) { return g / s.x(); }},
+  {"Log1pBackward0",      math<MathFn::Log1p>,     kInput,  [](G g, S s) { return g / (s.x() + 1.0); }},
+  {"SqrtBackward0",       math<MathFn::Sqrt>,      kOutput, [](G g, S s) { return g / (2.0 * s.y()); }},
+  {"RsqrtBackward0",      math<MathFn::Rsqrt>,     kOutput, [](G g, S s) { return -0.5 * g * pow(s.y(), 3.0); }},
+  {"AbsBackward0",        math<MathFn::Abs>,       kInput,  [](G g, S s) { return abs_backward(g, s.input); }},
+  {"SinBackward0",        math<MathFn::Sin>,       kInput,  [](G g, S s) { return g * cos(s.x()); }},
+  {"CosBackward0",        math<MathFn::Cos>,       kInput,  [](G g, S s) { return -(g * sin(s.x())); }},
+  {"TanhBackward0",       math<MathFn::Tanh>,      kOutput, [](G g, S s) { return g * (1.0 - s.y() * s.y()); }},
+  {"SigmoidBackward0",    math<MathFn::Sigmoid>,   kOutput, [](G g, S s) { return g * s.y() * (1.0 - s.y()); }},
+  {"ErfBackward0",        math<MathFn::Erf>,       kInput,  [](G g, S s) { return g * M_2_SQRTPI * exp(-(s.x() * s.x())); }},
+  {"NegBackward0",        neg_kernel,              kNothing, [](G g, S) { return -g; }},
+  {"ReciprocalBackward0", reciprocal_kernel,       kOutput, [](G g, S s) { return -(g * s.y() * s.y()); }},
+  {"ReluBackward0",       relu_kernel,             kInput,  [](G g, S s) { return relu_backward(g, s.input); }},
+  {"LeakyReluBackward0",  leaky_relu_kernel,       kInput,  [](G g, S s) { return leaky_relu_backward(g, s.input, s.a); }},
+  {"EluBackward0",        elu_kernel,              kInput,  [](G g, S s) { return where(gt(s.x(), 0.0), g, g * s.a * exp(s.x())); }},
+  {"GeluBackward0",       gelu_kernel,             kInput,  [](G g, S s) {
+      const Tensor x = s.x();  // Φ(x) + x·φ(x)
+      return g * (0.5 * (1.0 + erf(x * M_SQRT1_2)) + x * exp(-0.5 * x * x) * (0.5 * M_2_SQRTPI * M_SQRT1_2)); }},
+  {"SoftplusBackward0",   softplus_kernel,         kInput,  [](G g, S s) { return where(gt(s.x() * s.a, s.b), g, g * sigmoid(s.x() * s.a)); }},
+  {"ClampBackward1",      clamp_kernel,            kInput,  [](G g, S s) { return where(logical_and(ge(s.x(), s.a), le(s.x(), s.b)), g, 0.0); }},
+  // x^0 is constant: 0, not 0·x^-1 (NaN at x = 0)
+  {"PowBackward0",        pow_scalar_kernel,       kInput,  [](G g, S s) { return s.a == 0.0 ? zeros_like(g) : g * s.a * pow(s.x(), s.a - 1.0); }},
+  {"AddBackward1",        add_scalar_kernel,       kNothing, [](G g, S) { return g; }},
+  {"MulBackward1",        mul_scalar_kernel,       kNothing, [](G g, S s) { return g * s.a; }},
+  {"DivBackward1",        div_scalar_kernel,       kNothing, [](G g, S s) { return g / s.a; }},
+};
+
+// The backwards above as ops of (g, x): the gradient for g is the same map, x gets zeros.
+constexpr Rule<UnarySaved> kPiecewiseRules[] = {
+  {"ReluBackwardBackward0",      [](G gg, S s) { return Grads{relu_backward(gg, s.input), zeros_like(s.x())}; }},
+  {"LeakyReluBackwardBackward0", [](G gg, S s) { return Grads{leaky_relu_backward(gg, s.input, s.a), zeros_like(s.x())}; }},
+  {"AbsBackwardBackward0",       [](G gg, S s) { return Grads{abs_backward(gg, s.input), zeros_like(s.x())}; }},
+};
+// clang-format on
+static_assert(node_names_unique(kUnaryRules) && node_names_unique(kPiecewiseRules));
+
+template <class F>
+Tensor piecewise(const Rule<UnarySaved>& row, const Tensor& g, const SavedTensor& x, double slope, F f) {
+  const Tensor xt = x.get();
+  Tensor out = detail::piecewise_linear_map(g, xt, f);
+  if (should_record({&g, &xt})) record(row, out, {&g, &xt}, UnarySaved{x, {}, slope});
+  return out;
+}
+Tensor relu_backward(const Tensor& g, const SavedTensor& x) {
+  return piecewise(rule_for(kPiecewiseRules, "ReluBackwardBackward0"), g, x, 0.0,
+                   [](auto gv, auto v) { return v <= decltype(v)(0) ? decltype(v)(0) : gv; });
+}
+Tensor leaky_relu_backward(const Tensor& g, const SavedTensor& x, double slope) {
+  // NaN takes the negative slope, as torch's x > 0 test
+  return piecewise(rule_for(kPiecewiseRules, "LeakyReluBackwardBackward0"), g, x, slope, [slope](auto gv, auto v) {
+    using T = decltype(v);
+    return v > T(0) ? gv : static_cast<T>(gv * static_cast<T>(slope));
+  });
+}
+Tensor abs_backward(const Tensor& g, const SavedTensor& x) {
+  // g·sign(x), with sign(NaN) = 0 as torch's
+  return piecewise(rule_for(kPiecewiseRules, "AbsBackwardBackward0"), g, x, 0.0, [](auto gv, auto v) {
+    using T = decltype(v);
+    return gv * static_cast<T>((v > T(0)) - (v < T(0)));
+  });
+}
+
+// Runs a row: the kernel, then (when recording) the node with what its gradient reads.
+Tensor apply(const UnaryRule& row, const Tensor& x, double a = 0, double b = 0) {
+  Tensor y = row.forward(x, a, b);
   if (should_record({&x}))
-    record(name, y, {&x},
-           [x = SavedTensor(x), y = output == Output::Saved ? save_output(y) : SavedTensor(), vjp](const Tensor& g) {
-             return Grads{vjp(g, x, y)};
-           });
+    record(row, y, {&x},
+           UnarySaved{row.reads & kInput ? SavedTensor(x) : SavedTensor(),
+                      row.reads & kOutput ? SavedTensor::output(y) : SavedTensor(), a, b});
   return y;
 }
 
+
 }  // namespace
 
-Tensor exp(const Tensor& x) {
-  return unary_op("ExpBackward", MathFn::Exp, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
-    return g * output_for_backward(y, x, [](const Tensor& v) { return exp(v); });
-  });
+void append_unary_rule_names(std::vector<std::string>& names) {
+  append_rule_names(kUnaryRules, names);
+  append_rule_names(kPiecewiseRules, names);
 }
 
-Tensor log(const Tensor& x) {
-  return unary_op("LogBackward", MathFn::Log, x, Output::Unused,
-                  [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return g / x.get(); });
-}
-
-Tensor log1p(const Tensor& x) {
-  return unary_op("Log1pBackward", MathFn::Log1p, x, Output::Unused,
-                  [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return g / (x.get() + 1.0); });
-}
-
-Tensor sqrt(const Tensor& x) {
-  return unary_op("SqrtBackward", MathFn::Sqrt, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
-    return g / (2.0 * output_for_backward(y, x, [](const Tensor& v) { return sqrt(v); }));
-  });
-}
-
-Tensor rsqrt(const Tensor& x) {
-  return unary_op("RsqrtBackward", MathFn::Rsqrt, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
-    const Tensor r = output_for_backward(y, x, [](const Tensor& v) { return rsqrt(v); });
-    return g * (-0.5) * r * r * r;
-  });
-}
+Tensor exp(const Tensor& x) { return apply(rule_for(kUnaryRules, "ExpBackward0"), x); }
+Tensor log(const Tensor& x) { return apply(rule_for(kUnaryRules, "LogBackward0"), x); }
+Tensor log1p(const Tensor& x) { return apply(rule_for(kUnaryRules, "Log1pBackward0"), x); }
+Tensor sqrt(const Tensor& x) { return apply(rule_for(kUnaryRules, "SqrtBackward0"), x); }
+Tensor rsqrt(const Tensor& x) { return apply(rule_for(kUnaryRules, "RsqrtBackward0"), x); }
+Tensor sin(const Tensor& x) { return apply(rule_for(kUnaryRules, "SinBackward0"), x); }
+Tensor cos(const Tensor& x) { return apply(rule_for(kUnaryRules, "CosBackward0"), x); }
+Tensor tanh(const Tensor& x) { return apply(rule_for(kUnaryRules, "TanhBackward0"), x); }
+Tensor sigmoid(const Tensor& x) { return apply(rule_for(kUnaryRules, "SigmoidBackward0"), x); }
+Tensor erf(const Tensor& x) { return apply(rule_for(kUnaryRules, "ErfBackward0"), x); }
+Tensor reciprocal(const Tensor& x) { return apply(rule_for(kUnaryRules, "ReciprocalBackward0"), x); }
 
 Tensor abs(const Tensor& x) {
   if (x.dtype() == kBool)  // torch has no abs for bool either
     throw Error(fmt::format("abs: not implemented for bool tensors (shape {})", shape_str(x.shape())));
   if (x.dtype() == kInt64)  // stays int64, as torch (integers never require grad)
     return kernels::map_int64(x, [](std::int64_t v) { return v < 0 ? -v : v; });
-  return unary_op("AbsBackward", MathFn::Abs, x, Output::Unused,
-                  [](const Tensor& g, const SavedTensor& x, const SavedTensor&) {
-                    // g·sign(x), with sign(NaN) = 0 as torch's
-                    return detail::piecewise_linear_backward("AbsBackwardBackward", g, x, [](auto gv, auto v) {
-                      using T = decltype(v);
-                      return gv * static_cast<T>((v > T(0)) - (v < T(0)));
-                    });
-                  });
+  return apply(rule_for(kUnaryRules, "AbsBackward0"), x);
 }
 
-Tensor sin(const Tensor& x) {
-  return unary_op("SinBackward", MathFn::Sin, x, Output::Unused,
-                  [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return g * cos(x.get()); });
+Tensor neg(const Tensor& x) {
+  if (x.dtype() == kBool)
+    throw Error(fmt::format("neg: negation of a bool tensor (shape {}) is not supported; to invert a mask use "
+                            "logical_not()",
+                            shape_str(x.shape())));
+  return apply(rule_for(kUnaryRules, "NegBackward0"), x);
 }
 
-Tensor cos(const Tensor& x) {
-  return unary_op("CosBackward", MathFn::Cos, x, Output::Unused,
-                  [](const Tensor& g, const SavedTensor& x, const SavedTensor&) { return -(g * sin(x.get())); });
+Tensor relu(const Tensor& x) {
+  if (x.dtype() == kBool)
+    throw Error(fmt::format("relu: bool inputs are not supported (shape {}), as in torch", shape_str(x.shape())));
+  if (x.dtype() == kInt64)  // stays int64, as torch
+    return kernels::map_int64(x, [](std::int64_t v) { return v < 0 ? std::int64_t(0) : v; });
+  return apply(rule_for(kUnaryRules, "ReluBackward0"), x);
+}
+Tensor elu(const Tensor& x, double alpha) { return apply(rule_for(kUnaryRules, "EluBackward0"), x, alpha); }
+Tensor leaky_relu(const Tensor& x, double slope) { return apply(rule_for(kUnaryRules, "LeakyReluBackward0"), x, slope); }
+Tensor gelu(const Tensor& x) { return apply(rule_for(kUnaryRules, "GeluBackward0"), x); }
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  return apply(rule_for(kUnaryRules, "SoftplusBackward0"), x, beta, threshold);
 }
 
-Tensor tanh(const Tensor& x) {
-  return unary_op("TanhBackward", MathFn::Tanh, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
-    const Tensor t = output_for_backward(y, x, [](const Tensor& v) { return tanh(v); });
-    return g * (1.0 - t * t);
-  });
+Tensor clamp(const Tensor& x, double lo, double hi) {
+  if (lo > hi) throw Error(fmt::format("clamp: min {} is greater than max {}", lo, hi));
+  return apply(rule_for(kUnaryRules, "ClampBackward1"), x, lo, hi);
 }
+Tensor clamp_min(const Tensor& x, double lo) { return clamp(x, lo, INFINITY); }
+Tensor clamp_max(const Tensor& x, double hi) { return clamp(x, -INFINITY, hi); }
 
-Tensor sigmoid(const Tensor& x) {
-  return unary_op("SigmoidBackward", MathFn::Sigmoid, x, Output::Saved, [](const Tensor& g, const SavedTensor& x, const SavedTensor& y) {
-    const Tensor s = output_for_backward(y, x, [](const Tensor& v) { return sigmoid(v); });
-    return g * s * (1.0 - s);
-  });
-}
-
-Tensor erf(const Tensor& x) {
-  return unary_op("ErfBackward", MathFn::Erf, x, Output::Unused, [](const Tensor& g, const SavedTensor& x, const SavedTensor&) {
-    const Tensor& v = x.get();
-    return g * (2.0 / std::sqrt(M_PI)) * exp(-(v * v));
-  });
-}
+Tensor pow(const Tensor& base, double p) { return apply(rule_for(kUnaryRules, "PowBackward0"), base, p); }
+Tensor square(const Tensor& a) { return pow(a, 2.0); }
+Tensor add(const Tensor& a, double s) { return apply(rule_for(kUnaryRules, "AddBackward1"), a, s); }
+Tensor mul(const Tensor& a, double s) { return apply(rule_for(kUnaryRules, "MulBackward1"), a, s); }
+Tensor div(const Tensor& a, double s) { return apply(rule_for(kUnaryRules, "DivBackward1"), a, s); }
 
 Tensor sign(const Tensor& x) {
   return kernels::map_floating(x.detach(), [](auto v) { return static_cast<decltype(v)>((v > 0) - (v < 0)); })

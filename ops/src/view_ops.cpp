@@ -6,6 +6,8 @@
 #include <numeric>
 
 #include "kernels.hpp"
+#include "rule_tables.hpp"
+#include "shape_rules.hpp"
 #include "xgrad/detail/view_geometry.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/shape_ops.hpp"
@@ -25,13 +27,11 @@ Geometry dense_geometry(const Tensor& t) { return {t.shape(), contiguous_strides
 // A view of t with geometry `pick(t's geometry)`, whose gradient is embedded back with
 // `pick(the dense geometry)`.
 template <class Pick>
-Tensor picked_view(const Tensor& t, const char* node, Pick pick) {
+Tensor picked_view(const Tensor& t, const Rule<ShapeSaved>& row, Pick pick) {
   const Geometry g = pick(geometry_of(t));
   Tensor out = make_view_of(t, g.shape, g.strides, g.offset);
   if (should_record({&t}))
-    record(node, out, {&t}, [in_shape = t.shape(), part = pick(dense_geometry(t))](const Tensor& grad) {
-      return Grads{strided_embed(grad, in_shape, part.shape, part.strides, part.offset)};
-    });
+    record(row, out, {&t}, ShapeSaved{.in_shape = t.shape(), .part = pick(dense_geometry(t))});
   return out;
 }
 
@@ -91,15 +91,17 @@ Shape infer_shape(const char* op, const Tensor& t, const Shape& shape) {
   return out;
 }
 
-// A view of t with another shape and the given strides, recorded under `name` with a reshape back.
-Tensor reshaped_view(const Tensor& t, const Shape& shape, const Strides& strides, const char* name) {
+// A view of t with another shape and the given strides, recorded by `row` (a reshape back).
+Tensor reshaped_view(const Tensor& t, const Shape& shape, const Strides& strides, const Rule<ShapeSaved>& row) {
   Tensor out = make_view_of(t, shape, strides, t.storage_offset());
   if (should_record({&t}))
-    record(name, out, {&t}, [in_shape = t.shape()](const Tensor& g) { return Grads{reshape(g, in_shape)}; });
+    record(row, out, {&t}, ShapeSaved{.in_shape = t.shape()});
   return out;
 }
 
 }  // namespace
+
+void append_shape_rule_names(std::vector<std::string>& names) { append_rule_names(kShapeRules, names); }
 
 Tensor view(const Tensor& t, const Shape& shape) {
   const Shape target = infer_shape("view", t, shape);
@@ -108,17 +110,17 @@ Tensor view(const Tensor& t, const Shape& shape) {
     throw Error(fmt::format("view: shape {} is not compatible with the input's shape {} and strides {} (a new "
                             "dimension would span memory that is not contiguous); use reshape(), which copies",
                             shape_str(shape), shape_str(t.shape()), shape_str(t.impl()->strides())));
-  return reshaped_view(t, target, *strides, "ViewBackward");
+  return reshaped_view(t, target, *strides, rule_for(kShapeRules, "ViewBackward0"));
 }
 
 Tensor reshape(const Tensor& t, const Shape& shape) {
   const Shape target = infer_shape("reshape", t, shape);
   if (target == t.shape()) return t;
   if (const auto strides = view_strides(t.shape(), t.impl()->strides(), target))
-    return reshaped_view(t, target, *strides, "ViewBackward");
+    return reshaped_view(t, target, *strides, rule_for(kShapeRules, "ViewBackward0"));
   // Not expressible as a view: a dense copy (recorded as a clone), viewed.
   const Tensor copy = t.clone();
-  return reshaped_view(copy, target, contiguous_strides(target), "ViewBackward");
+  return reshaped_view(copy, target, contiguous_strides(target), rule_for(kShapeRules, "ViewBackward0"));
 }
 
 Tensor flatten(const Tensor& t, std::int64_t start_dim, std::int64_t end_dim) {
@@ -142,7 +144,7 @@ Tensor squeeze(const Tensor& t) {
       shape.push_back(t.size(d));
       strides.push_back(in_strides[d]);
     }
-  return shape == t.shape() ? t : reshaped_view(t, shape, strides, "SqueezeBackward");
+  return shape == t.shape() ? t : reshaped_view(t, shape, strides, rule_for(kShapeRules, "SqueezeBackward0"));
 }
 
 Tensor squeeze(const Tensor& t, std::int64_t dim) {
@@ -152,7 +154,7 @@ Tensor squeeze(const Tensor& t, std::int64_t dim) {
   Strides strides = t.impl()->strides();
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
-  return reshaped_view(t, shape, strides, "SqueezeBackward");
+  return reshaped_view(t, shape, strides, rule_for(kShapeRules, "SqueezeBackward0"));
 }
 
 Tensor unsqueeze(const Tensor& t, std::int64_t dim) {
@@ -162,7 +164,7 @@ Tensor unsqueeze(const Tensor& t, std::int64_t dim) {
   const std::int64_t stride = d < t.dim() ? shape[d] * strides[d] : 1;
   shape.insert(shape.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
-  return reshaped_view(t, shape, strides, "UnsqueezeBackward");
+  return reshaped_view(t, shape, strides, rule_for(kShapeRules, "UnsqueezeBackward0"));
 }
 
 Tensor permute(const Tensor& t, const std::vector<std::int64_t>& dims) {
@@ -190,7 +192,7 @@ Tensor permute(const Tensor& t, const std::vector<std::int64_t>& dims) {
   if (should_record({&t})) {
     std::vector<std::int64_t> inverse(order.size());
     for (std::size_t i = 0; i < order.size(); ++i) inverse[order[i]] = static_cast<std::int64_t>(i);
-    record("PermuteBackward", out, {&t}, [inverse](const Tensor& g) { return Grads{permute(g, inverse)}; });
+    record(rule_for(kShapeRules, "PermuteBackward0"), out, {&t}, ShapeSaved{.sizes = std::move(inverse)});
   }
   return out;
 }
@@ -216,7 +218,7 @@ Tensor narrow(const Tensor& t, std::int64_t dim, std::int64_t start, std::int64_
     throw Error(fmt::format("narrow: range [{}, {}) is out of bounds for dimension {} of size {} (shape {})", start,
                             end_str, d, size, shape_str(t.shape())));
   }
-  return picked_view(t, "NarrowBackward", [=](Geometry g) {
+  return picked_view(t, rule_for(kShapeRules, "NarrowBackward0"), [=](Geometry g) {
     g.offset += start * g.strides[d];
     g.shape[d] = length;
     return g;
@@ -231,7 +233,7 @@ Tensor select(const Tensor& t, std::int64_t dim, std::int64_t index) {
     throw Error(fmt::format("select: index {} is out of bounds for dimension {} with size {} (shape {})", index, d, size,
                             shape_str(t.shape())));
   if (index < 0) index += size;
-  return picked_view(t, "SelectBackward", [=](Geometry g) {
+  return picked_view(t, rule_for(kShapeRules, "SelectBackward0"), [=](Geometry g) {
     g.offset += index * g.strides[d];
     g.shape.erase(g.shape.begin() + d);
     g.strides.erase(g.strides.begin() + d);
@@ -253,7 +255,7 @@ Tensor slice(const Tensor& t, std::int64_t dim, std::optional<std::int64_t> star
   const std::int64_t start = clamp_bound(start_in.value_or(0));
   const std::int64_t end = std::max(start, clamp_bound(end_in.value_or(size)));
   const std::int64_t length = (end - start + step - 1) / step;
-  return picked_view(t, "SliceBackward", [=](Geometry g) {
+  return picked_view(t, rule_for(kShapeRules, "SliceBackward0"), [=](Geometry g) {
     g.offset += start * g.strides[d];
     g.shape[d] = length;
     g.strides[d] *= step;
@@ -268,7 +270,7 @@ Tensor unfold(const Tensor& t, std::int64_t dim, std::int64_t size, std::int64_t
     throw Error(fmt::format("unfold: window size {} does not fit dimension {} of size {} (shape {})", size, d, extent,
                             shape_str(t.shape())));
   if (step <= 0) throw Error(fmt::format("unfold: step must be positive, got {} (shape {})", step, shape_str(t.shape())));
-  return picked_view(t, "UnfoldBackward", [=](Geometry g) {
+  return picked_view(t, rule_for(kShapeRules, "UnfoldBackward0"), [=](Geometry g) {
     if (g.shape.empty()) {  // a 0-d tensor unfolds to one window of one element
       g.shape = {size};
       g.strides = {1};

@@ -24,6 +24,11 @@
 
 namespace xgrad {
 
+struct Node;
+namespace detail {
+struct SavedOutputBinding;
+}
+
 // One gradient per input of a recorded op.
 using Grads = std::vector<Tensor>;
 
@@ -35,16 +40,24 @@ class SavedTensorModified : public Error {
 
 // A tensor an op keeps for its backward. It remembers the version at save time and refuses to hand
 // the tensor back (SavedTensorModified, naming both versions) if an in-place op changed it since.
+//
+// An op's own output is saved with SavedTensor::output(y): kept without its history (holding y's
+// node from inside that node would be a cycle), and handed back under create_graph attached to the
+// node again, so a second derivative through y reaches the op's input, as PyTorch's saved variables do.
 class SavedTensor {
  public:
   SavedTensor() = default;
   explicit SavedTensor(Tensor t);
-  const Tensor& get() const;
+  static SavedTensor output(const Tensor& y);
+  // The saved tensor; a saved output comes back with its node as grad_fn while a graph is being built.
+  Tensor get() const;
   bool defined() const { return tensor_.defined(); }
 
  private:
+  friend struct detail::SavedOutputBinding;
   Tensor tensor_;
   std::uint32_t version_ = 0;
+  std::weak_ptr<Node> node_;  // set for a saved output once its node exists
 };
 
 namespace detail {

@@ -63,6 +63,13 @@ void release_node(std::shared_ptr<Node>&& node);
 // The node a gradient for `t` flows into: its grad_fn, its accumulator for a leaf, or null.
 std::shared_ptr<Node> gradient_edge(const Tensor& t);
 
+namespace detail {
+// Binds a saved output to its node (SavedTensor::output's other half): records do this.
+struct SavedOutputBinding {
+  static void bind(SavedTensor& saved, const std::shared_ptr<Node>& node);
+};
+}  // namespace detail
+
 // Saves `t` only when `needed` (typically: the other operand requires grad), so a backward keeps
 // just what the gradients it will compute read.
 inline SavedTensor save_if(const Tensor& t, bool needed) { return needed ? SavedTensor(t) : SavedTensor(); }
@@ -102,12 +109,14 @@ inline bool should_record(std::initializer_list<const Tensor*> inputs) {
 void attach_node(Tensor& out, std::shared_ptr<Node> node, std::initializer_list<const Tensor*> inputs);
 void attach_node(Tensor& out, std::shared_ptr<Node> node, const std::vector<Tensor>& inputs);
 
+// A node with a free-form name, for users' recorded functions (record_backward, autograd::Function).
+// The library's own ops record table rows instead (rule.hpp), so their names form the registry.
 template <class F>
-void record(const char* name, Tensor& out, std::initializer_list<const Tensor*> inputs, F&& vjp) {
+void record_named(const char* name, Tensor& out, std::initializer_list<const Tensor*> inputs, F&& vjp) {
   attach_node(out, std::make_shared<FunctionNode<std::decay_t<F>>>(name, std::forward<F>(vjp)), inputs);
 }
 template <class F>
-void record(const char* name, Tensor& out, const std::vector<Tensor>& inputs, F&& vjp) {
+void record_named(const char* name, Tensor& out, const std::vector<Tensor>& inputs, F&& vjp) {
   attach_node(out, std::make_shared<FunctionNode<std::decay_t<F>>>(name, std::forward<F>(vjp)), inputs);
 }
 

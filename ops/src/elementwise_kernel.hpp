@@ -1,4 +1,4 @@
-// A raw loop for nn's fused elementwise forwards: out[i] = f(a[i], b[i], ...) over same-shape,
+// A raw loop for the fused losses' elementwise forwards: out[i] = f(a[i], b[i], ...) over same-shape,
 // same-dtype floating tensors. Nothing here records; the fused op records its own backward.
 #pragma once
 #include <tuple>
@@ -7,7 +7,7 @@
 #include "xgrad/factories.hpp"
 #include "xgrad/visit_dtype.hpp"
 
-namespace xgrad::nn::detail {
+namespace xgrad::kernels {
 
 template <class F, class... Inputs>
 Tensor map_elementwise(const Tensor& first_in, F f, const Inputs&... rest_in) {
@@ -29,4 +29,4 @@ Tensor map_elementwise(const Tensor& first_in, F f, const Inputs&... rest_in) {
   return out;
 }
 
-}  // namespace xgrad::nn::detail
+}  // namespace xgrad::kernels
