@@ -34,7 +34,7 @@ TEST_CASE("gradients accumulate across backward calls until zeroed") {
 TEST_CASE("a stored gradient is never an alias of another tensor's gradient") {
   auto a = f64({1.0}, {1}).requires_grad_();
   auto b = f64({2.0}, {1}).requires_grad_();
-  (a + b).sum().backward();  // AddBackward hands the same tensor to both inputs
+  (a + b).sum().backward();  // AddBackward0 hands the same tensor to both inputs
   (a + b * 2.0).sum().backward();
   CHECK(a.grad().item<double>() == 2.0);
   CHECK(b.grad().item<double>() == 3.0);
@@ -290,4 +290,19 @@ TEST_CASE("record_backward gives a raw op a graph node: gradients, double backwa
   xg::Tensor ints = xg::zeros({2}, xg::kInt64);
   CHECK_THROWS_WITH_AS(xg::autograd::record_backward("IntOut", ints, {&x}, no_grads),
                        doctest::Contains("record_backward: IntOut: only a floating-point output"), xg::Error);
+}
+
+TEST_CASE("a saved output comes back attached to its node only while a graph is built, and holds no cycle") {
+  std::weak_ptr<xg::Node> node;
+  {
+    auto x = f64({0.5, -1.0}, {2}).requires_grad_();
+    auto y = xg::exp(x);  // ExpBackward0 saves y itself
+    node = std::shared_ptr<xg::Node>(y.grad_fn());
+    // first order: g·y; the graph of that gradient reaches x through y's node again
+    const auto g = xg::autograd::grad({xg::sum(y)}, {x}, {}, true, /*create_graph=*/true)[0];
+    CHECK(g.requires_grad());
+    const auto gg = xg::autograd::grad({xg::sum(g)}, {x})[0];
+    CHECK(values(gg) == values(xg::exp(x.detach())));
+  }
+  CHECK(node.expired());  // the node kept its output without history: nothing held it alive
 }

@@ -21,6 +21,7 @@ struct NodeState {
   Tensor grad;           // sum of the gradients delivered so far
   bool needed = true;    // autograd::grad runs only the part of the graph that reaches its inputs
   int capture = -1;      // autograd::grad: index of the input whose gradient arrives here
+  const std::shared_ptr<Node>* owner = nullptr;  // the edge (or root) it was reached by: its shared owner
 };
 
 using StateMap = std::unordered_map<Node*, NodeState>;
@@ -88,14 +89,15 @@ void add_to_buffer(Tensor& buffer, Tensor grad) {
 }
 
 Tensor run_pre_hooks(Node& node, Tensor grad) {
-  for (const TensorHook& hook : node.pre_hooks) {
+  if (!node.hooks) return grad;
+  for (const TensorHook& hook : node.hooks->pre_hooks) {
     Tensor replaced = hook(grad);
     if (replaced.defined()) {
       check_hook_result(grad, replaced, node.name());
       grad = std::move(replaced);
     }
   }
-  if (auto retained = node.retained.lock()) accumulate_into(retained->grad, grad);
+  if (auto retained = node.hooks->retained.lock()) accumulate_into(retained->grad, grad);
   return grad;
 }
 
@@ -180,7 +182,11 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
   } restore{GradMode::is_enabled()};
   GradMode::set_enabled(create_graph);
 
-  for (std::size_t i = 0; i < roots.size(); ++i) add_to_buffer(states[root_nodes[i].get()].grad, seeds[i]);
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    NodeState& root_state = states[root_nodes[i].get()];
+    add_to_buffer(root_state.grad, seeds[i]);
+    root_state.owner = &root_nodes[i];
+  }
   std::vector<Node*> ready;
   for (const auto& root : root_nodes) {
     NodeState& state = states[root.get()];
@@ -205,6 +211,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     }
     Grads grads;
     if (run && grad.defined() && !(captures && dynamic_cast<AccumulateGrad*>(node))) {
+      const detail::ApplyingNodeScope applying(state.owner);  // its saved outputs attach to it
       grads = run_node(*node, std::move(grad));
       if (!retain_graph) node->release_saved();
     }
@@ -213,6 +220,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       if (!next) continue;
       NodeState& next_state = states[next];
       if (!next_state.needed) continue;
+      if (!next_state.owner) next_state.owner = &node->edges[i].fn;
       if (i < grads.size() && grads[i].defined())
         add_to_buffer(next_state.grad, fit_to_input(*node, i, std::move(grads[i])));
       if (--next_state.dependencies == 0) ready.push_back(next);

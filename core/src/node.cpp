@@ -106,7 +106,18 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
 
 SavedTensor::SavedTensor(Tensor t) : tensor_(std::move(t)), version_(tensor_.defined() ? tensor_.version() : 0) {}
 
-SavedTensor SavedTensor::output(const Tensor& y) { return SavedTensor(y.detach()); }
+SavedTensor SavedTensor::output(const Tensor& y) {
+  SavedTensor saved(y.detach());
+  saved.is_output_ = true;
+  return saved;
+}
+
+namespace {
+thread_local const std::shared_ptr<Node>* applying = nullptr;
+}
+
+detail::ApplyingNodeScope::ApplyingNodeScope(const std::shared_ptr<Node>* node) : previous(applying) { applying = node; }
+detail::ApplyingNodeScope::~ApplyingNodeScope() { applying = previous; }
 
 Tensor SavedTensor::get() const {
   if (tensor_.defined() && tensor_.version() != version_)
@@ -114,19 +125,15 @@ Tensor SavedTensor::get() const {
         "a tensor of shape {} saved for backward was modified by an in-place operation (saved at version {}, "
         "now at version {})",
         shape_str(tensor_.shape()), version_, tensor_.version()));
-  if (GradModeFast::enabled())
-    if (std::shared_ptr<Node> node = node_.lock()) {
-      // the same memory, again the result of its node: a derivative through it reaches the op's input
-      Tensor attached = make_strided(tensor_, tensor_.shape(), tensor_.strides(), tensor_.storage_offset());
-      attached.impl()->grad_fn = std::move(node);
-      attached.impl()->requires_grad = true;
-      return attached;
-    }
+  if (is_output_ && applying && GradModeFast::enabled()) {
+    // the same memory, again the result of its node (the one whose backward reads it): a derivative
+    // through it reaches the op's input
+    Tensor attached = make_strided(tensor_, tensor_.shape(), tensor_.strides(), tensor_.storage_offset());
+    attached.impl()->grad_fn = *applying;
+    attached.impl()->requires_grad = true;
+    return attached;
+  }
   return tensor_;
-}
-
-void detail::SavedOutputBinding::bind(SavedTensor& saved, const std::shared_ptr<Node>& node) {
-  if (saved.defined()) saved.node_ = node;
 }
 
 [[noreturn]] void throw_backward_twice(const char* op) {

@@ -152,7 +152,7 @@ void Tensor::retain_grad() {
   TensorImpl& impl = checked(*this, "retain_grad");
   if (!impl.requires_grad) throw Error("retain_grad: the tensor does not require grad");
   if (!impl.grad_fn) return;  // leaves keep their gradient anyway
-  impl.grad_fn->retained = impl_;
+  impl.grad_fn->output_hooks().retained = impl_;
   impl.retains_grad = true;
 }
 
@@ -167,7 +167,7 @@ void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) {
   if (!impl.requires_grad)
     throw Error("register_hook: cannot register a hook on a tensor that does not require grad");
   if (impl.grad_fn)
-    impl.grad_fn->pre_hooks.push_back(std::move(hook));
+    impl.grad_fn->output_hooks().pre_hooks.push_back(std::move(hook));
   else
     impl.leaf_hooks.push_back(std::move(hook));
 }

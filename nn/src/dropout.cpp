@@ -1,4 +1,4 @@
-// Inverted dropout as x · mask, the mask a constant of 0 and 1/(1−p): MulBackward gives the gradient
+// Inverted dropout as x · mask, the mask a constant of 0 and 1/(1−p): MulBackward0 gives the gradient
 // (g · mask), so dropout needs no backward of its own and works under create_graph.
 #include "xgrad/nn/dropout.hpp"
 

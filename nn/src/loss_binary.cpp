@@ -79,7 +79,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     if (!is_expandable_to(options.pos_weight.shape(), x.shape()))
       throw Error(fmt::format("{}: pos_weight of shape {} does not broadcast to input of shape {}", loss,
                               shape_str(options.pos_weight.shape()), shape_str(x.shape())));
-    p = expand(options.pos_weight.to(dtype), x.shape());  // ExpandBackward sums its gradient back
+    p = expand(options.pos_weight.to(dtype), x.shape());  // ExpandBackward0 sums its gradient back
   }
   const Tensor losses = apply_weight(loss, "weight", fused::binary_cross_entropy_with_logits(x, t, p), options.weight);
   return detail::reduce(losses, options.reduction);

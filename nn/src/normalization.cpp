@@ -83,7 +83,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 }
 
 // Whole channels kept or zeroed: a constant mask of 0 and 1/(1−p) of shape [N, C, 1, 1] (or
-// [C, 1, 1] for an unbatched input), so MulBackward gives the gradient.
+// [C, 1, 1] for an unbatched input), so MulBackward0 gives the gradient.
 Tensor dropout2d(const Tensor& x, double p, bool training) {
   if (!(p >= 0.0 && p <= 1.0)) throw Error(fmt::format("dropout2d: probability p must be in [0, 1], got {}", p));
   if (x.dim() != 3 && x.dim() != 4)

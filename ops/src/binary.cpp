@@ -21,11 +21,11 @@ namespace {
 enum Reads : unsigned { kNothing = 0, kA = 1, kB = 2 };
 
 struct BinarySaved {
-  SavedTensor first, second;  // the operands a and b, each kept only when a needed gradient reads it
-  SavedTensor condition;      // where's mask
+  SavedTensor first, second;  // the operands a and b, each kept only when a needed gradient reads it;
+                              // where keeps its condition in `first`
   Tensor a() const { return first.get(); }
   Tensor b() const { return second.get(); }
-  Tensor mask() const { return condition.get(); }
+  Tensor mask() const { return first.get(); }
 };
 
 using G = const Tensor&;
@@ -97,7 +97,7 @@ static_assert(node_names_unique(kBinaryRules));
 // The operands the gradients that will be computed read.
 BinarySaved saved_operands(const BinaryRule& row, const Tensor& a, const Tensor& b) {
   const unsigned reads = (a.requires_grad() ? row.reads_a : 0) | (b.requires_grad() ? row.reads_b : 0);
-  return BinarySaved{reads & kA ? SavedTensor(a) : SavedTensor(), reads & kB ? SavedTensor(b) : SavedTensor(), {}};
+  return BinarySaved{reads & kA ? SavedTensor(a) : SavedTensor(), reads & kB ? SavedTensor(b) : SavedTensor()};
 }
 
 Tensor apply(const BinaryRule& row, const Tensor& a, const Tensor& b) {
@@ -149,7 +149,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     T* o = contiguous_data<T>(out);
     for (std::int64_t i = 0, n_ = out.numel(); i < n_; ++i) o[i] = cp[i] ? xp[i] : yp[i];
   });
-  if (should_record({&a, &b})) record(rule_for(kBinaryRules, "WhereBackward0"), out, {&a, &b}, BinarySaved{{}, {}, SavedTensor(condition)});
+  if (should_record({&a, &b})) record(rule_for(kBinaryRules, "WhereBackward0"), out, {&a, &b}, BinarySaved{SavedTensor(condition), {}});
   return out;
 }
 Tensor where(const Tensor& condition, const Tensor& a, double b) { return where(condition, a, scalar(b, a)); }

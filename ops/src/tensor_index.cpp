@@ -1,7 +1,7 @@
 // Indexing as libtorch (xgrad/tensor_index.hpp). An index list is applied in two steps, as torch
 // does: integers, slices, None and Ellipsis make a view; the index tensors and masks left over (masks
 // become the int64 positions of their true elements) are broadcast together and gathered by one
-// primitive, IndexBackward, whose gradient is the accumulating IndexPutBackward (and back again).
+// primitive, IndexBackward0, whose gradient is the accumulating IndexPutBackward0 (and back again).
 // The masked, scatter and take_along_dim families are built on these, on where and on gather.
 #include <algorithm>
 #include <cstring>

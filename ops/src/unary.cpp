@@ -2,6 +2,7 @@
 // rule: the node it records, its forward kernel, what the gradient reads, and the gradient in
 // differentiable ops. A rule that reads the output gets it attached to its node under create_graph
 // (SavedTensor::output), so second derivatives through y need no recomputation.
+#include <algorithm>
 #include <cmath>
 
 #include "kernels.hpp"
@@ -22,12 +23,13 @@ using kernels::MathFn;
 // What the gradient of a unary rule reads besides g.
 enum Reads : unsigned { kNothing = 0, kInput = 1, kOutput = 2 };
 
+// One tensor slot: no rule reads both x and y (kept small: a node's size decides how fast the
+// allocator serves it, which is most of an op's overhead).
 struct UnarySaved {
-  SavedTensor input;   // when the rule reads x
-  SavedTensor output;  // when the rule reads y
+  SavedTensor saved;    // x, or y (SavedTensor::output), as the row's `reads` says
   double a = 0, b = 0;  // the op's scalars: alpha, slope, beta and threshold, bounds, exponent, operand
-  Tensor x() const { return input.get(); }
-  Tensor y() const { return output.get(); }
+  Tensor x() const { return saved.get(); }
+  Tensor y() const { return saved.get(); }
 };
 
 struct UnaryRule {
@@ -127,7 +129,7 @@ constexpr UnaryRule kUnaryRules[] = {
   {"Log1pBackward0",      math<MathFn::Log1p>,     kInput,  [](G g, S s) { return g / (s.x() + 1.0); }},
   {"SqrtBackward0",       math<MathFn::Sqrt>,      kOutput, [](G g, S s) { return g / (2.0 * s.y()); }},
   {"RsqrtBackward0",      math<MathFn::Rsqrt>,     kOutput, [](G g, S s) { return -0.5 * g * pow(s.y(), 3.0); }},
-  {"AbsBackward0",        math<MathFn::Abs>,       kInput,  [](G g, S s) { return abs_backward(g, s.input); }},
+  {"AbsBackward0",        math<MathFn::Abs>,       kInput,  [](G g, S s) { return abs_backward(g, s.saved); }},
   {"SinBackward0",        math<MathFn::Sin>,       kInput,  [](G g, S s) { return g * cos(s.x()); }},
   {"CosBackward0",        math<MathFn::Cos>,       kInput,  [](G g, S s) { return -(g * sin(s.x())); }},
   {"TanhBackward0",       math<MathFn::Tanh>,      kOutput, [](G g, S s) { return g * (1.0 - s.y() * s.y()); }},
@@ -135,8 +137,8 @@ constexpr UnaryRule kUnaryRules[] = {
   {"ErfBackward0",        math<MathFn::Erf>,       kInput,  [](G g, S s) { return g * M_2_SQRTPI * exp(-(s.x() * s.x())); }},
   {"NegBackward0",        neg_kernel,              kNothing, [](G g, S) { return -g; }},
   {"ReciprocalBackward0", reciprocal_kernel,       kOutput, [](G g, S s) { return -(g * s.y() * s.y()); }},
-  {"ReluBackward0",       relu_kernel,             kInput,  [](G g, S s) { return relu_backward(g, s.input); }},
-  {"LeakyReluBackward0",  leaky_relu_kernel,       kInput,  [](G g, S s) { return leaky_relu_backward(g, s.input, s.a); }},
+  {"ReluBackward0",       relu_kernel,             kInput,  [](G g, S s) { return relu_backward(g, s.saved); }},
+  {"LeakyReluBackward0",  leaky_relu_kernel,       kInput,  [](G g, S s) { return leaky_relu_backward(g, s.saved, s.a); }},
   {"EluBackward0",        elu_kernel,              kInput,  [](G g, S s) { return where(gt(s.x(), 0.0), g, g * s.a * exp(s.x())); }},
   {"GeluBackward0",       gelu_kernel,             kInput,  [](G g, S s) {
       const Tensor x = s.x();  // Φ(x) + x·φ(x)
@@ -152,18 +154,20 @@ constexpr UnaryRule kUnaryRules[] = {
 
 // The backwards above as ops of (g, x): the gradient for g is the same map, x gets zeros.
 constexpr Rule<UnarySaved> kPiecewiseRules[] = {
-  {"ReluBackwardBackward0",      [](G gg, S s) { return Grads{relu_backward(gg, s.input), zeros_like(s.x())}; }},
-  {"LeakyReluBackwardBackward0", [](G gg, S s) { return Grads{leaky_relu_backward(gg, s.input, s.a), zeros_like(s.x())}; }},
-  {"AbsBackwardBackward0",       [](G gg, S s) { return Grads{abs_backward(gg, s.input), zeros_like(s.x())}; }},
+  {"ReluBackwardBackward0",      [](G gg, S s) { return Grads{relu_backward(gg, s.saved), zeros_like(s.x())}; }},
+  {"LeakyReluBackwardBackward0", [](G gg, S s) { return Grads{leaky_relu_backward(gg, s.saved, s.a), zeros_like(s.x())}; }},
+  {"AbsBackwardBackward0",       [](G gg, S s) { return Grads{abs_backward(gg, s.saved), zeros_like(s.x())}; }},
 };
 // clang-format on
 static_assert(node_names_unique(kUnaryRules) && node_names_unique(kPiecewiseRules));
+static_assert(std::ranges::none_of(kUnaryRules, [](const UnaryRule& r) { return r.reads == (kInput | kOutput); }),
+              "UnarySaved has one slot: a rule reads x or y, not both");
 
 template <class F>
 Tensor piecewise(const Rule<UnarySaved>& row, const Tensor& g, const SavedTensor& x, double slope, F f) {
   const Tensor xt = x.get();
   Tensor out = detail::piecewise_linear_map(g, xt, f);
-  if (should_record({&g, &xt})) record(row, out, {&g, &xt}, UnarySaved{x, {}, slope});
+  if (should_record({&g, &xt})) record(row, out, {&g, &xt}, UnarySaved{x, slope});
   return out;
 }
 Tensor relu_backward(const Tensor& g, const SavedTensor& x) {
@@ -190,8 +194,7 @@ Tensor apply(const UnaryRule& row, const Tensor& x, double a = 0, double b = 0) 
   Tensor y = row.forward(x, a, b);
   if (should_record({&x}))
     record(row, y, {&x},
-           UnarySaved{row.reads & kInput ? SavedTensor(x) : SavedTensor(),
-                      row.reads & kOutput ? SavedTensor::output(y) : SavedTensor(), a, b});
+           UnarySaved{row.reads == kInput ? SavedTensor(x) : row.reads == kOutput ? SavedTensor::output(y) : SavedTensor(), a, b});
   return y;
 }
 

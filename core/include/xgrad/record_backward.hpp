@@ -24,11 +24,6 @@
 
 namespace xgrad {
 
-struct Node;
-namespace detail {
-struct SavedOutputBinding;
-}
-
 // One gradient per input of a recorded op.
 using Grads = std::vector<Tensor>;
 
@@ -42,8 +37,9 @@ class SavedTensorModified : public Error {
 // the tensor back (SavedTensorModified, naming both versions) if an in-place op changed it since.
 //
 // An op's own output is saved with SavedTensor::output(y): kept without its history (holding y's
-// node from inside that node would be a cycle), and handed back under create_graph attached to the
-// node again, so a second derivative through y reaches the op's input, as PyTorch's saved variables do.
+// node from inside that node would be a cycle), and handed back, while its node's backward builds a
+// graph (create_graph), attached to that node again, so a second derivative through y reaches the
+// op's input, as PyTorch's saved variables do.
 class SavedTensor {
  public:
   SavedTensor() = default;
@@ -54,10 +50,9 @@ class SavedTensor {
   bool defined() const { return tensor_.defined(); }
 
  private:
-  friend struct detail::SavedOutputBinding;
   Tensor tensor_;
   std::uint32_t version_ = 0;
-  std::weak_ptr<Node> node_;  // set for a saved output once its node exists
+  bool is_output_ = false;
 };
 
 namespace detail {

@@ -131,7 +131,7 @@ class Tensor {
   Tensor& mutable_grad();
   void retain_grad();
   bool retains_grad() const;
-  std::string grad_fn_name() const;  // "MulBackward"; "" for leaves
+  std::string grad_fn_name() const;  // "MulBackward0"; "" for leaves
   GradFn grad_fn() const;
   void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
                 bool create_graph = false) const;

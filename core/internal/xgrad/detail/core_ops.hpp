@@ -4,7 +4,7 @@
 
 namespace xgrad::detail {
 
-// a + b for equal shapes and dtypes, differentiable (recorded as AddBackward).
+// a + b for equal shapes and dtypes, differentiable (recorded as AccumulateAddBackward0).
 Tensor add_same_shape(const Tensor& a, const Tensor& b);
 
 }  // namespace xgrad::detail

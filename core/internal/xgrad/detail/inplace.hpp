@@ -19,7 +19,7 @@ void check_writable(const Tensor& self, const char* op);
 // Writes `value` (broadcast to self's shape, converted to self's dtype) into self's memory and bumps
 // the version. While grad mode is on and self or value requires grad, self's history is rebased:
 // self now comes from value (whose own node self takes over when `value_is_private`, so relu_
-// leaves a ReluBackward), and for a view the base's history gets a node that takes the view's part
+// leaves a ReluBackward0), and for a view the base's history gets a node that takes the view's part
 // from value and the rest from the base's old value (torch's CopySlices).
 Tensor& assign_in_place(Tensor& self, const Tensor& value, const char* op, bool value_is_private);
 

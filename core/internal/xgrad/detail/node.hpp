@@ -34,10 +34,20 @@ struct Node {
 
   bool needs_input_grad(std::size_t i) const { return i < edges.size() && edges[i].fn != nullptr; }
 
+  // What register_hook and retain_grad() on the output tensor attach. Rare, so behind one pointer:
+  // a node's size decides whether the allocator serves it from its fastest bins.
+  struct OutputHooks {
+    std::vector<TensorHook> pre_hooks;    // hooks of the output tensor (register_hook on a non-leaf)
+    std::weak_ptr<TensorImpl> retained;  // set by retain_grad(): the output tensor to store .grad in
+  };
+  OutputHooks& output_hooks() {
+    if (!hooks) hooks = std::make_unique<OutputHooks>();
+    return *hooks;
+  }
+
   std::vector<Edge> edges;
   std::uint64_t sequence_nr;
-  std::vector<TensorHook> pre_hooks;    // hooks of the output tensor (register_hook on a non-leaf)
-  std::weak_ptr<TensorImpl> retained;  // set by retain_grad(): the output tensor to store .grad in
+  std::unique_ptr<OutputHooks> hooks;  // null until a hook or retain_grad() needs it
 };
 
 // Sink for a leaf's gradient: adds it into the leaf's .grad.
@@ -64,9 +74,14 @@ void release_node(std::shared_ptr<Node>&& node);
 std::shared_ptr<Node> gradient_edge(const Tensor& t);
 
 namespace detail {
-// Binds a saved output to its node (SavedTensor::output's other half): records do this.
-struct SavedOutputBinding {
-  static void bind(SavedTensor& saved, const std::shared_ptr<Node>& node);
+// Marks the node whose backward runs on this thread (the engine sets it around apply), so that a
+// saved output read there comes back attached to it (SavedTensor::output).
+struct ApplyingNodeScope {
+  explicit ApplyingNodeScope(const std::shared_ptr<Node>* node);
+  ~ApplyingNodeScope();
+  ApplyingNodeScope(const ApplyingNodeScope&) = delete;
+  ApplyingNodeScope& operator=(const ApplyingNodeScope&) = delete;
+  const std::shared_ptr<Node>* previous;
 };
 }  // namespace detail
 

@@ -45,14 +45,10 @@ struct RuleNode final : Node {
   std::optional<Saved> saved;
 };
 
-// Makes `out` the result of `row`'s op on `inputs`. A family whose Saved has a member `output` (the
-// op's own result, saved with SavedTensor::output) gets it bound to the new node.
+// Makes `out` the result of `row`'s op on `inputs`.
 template <class Row, class Saved, class Inputs>
 void record_rule(const Row& row, Tensor& out, const Inputs& inputs, Saved saved) {
-  auto node = std::make_shared<RuleNode<Row, Saved>>(row, std::move(saved));
-  if constexpr (requires(Saved& s) { detail::SavedOutputBinding::bind(s.output, node); })
-    detail::SavedOutputBinding::bind(node->saved->output, node);
-  attach_node(out, std::move(node), inputs);
+  attach_node(out, std::make_shared<RuleNode<Row, Saved>>(row, std::move(saved)), inputs);
 }
 template <class Row, class Saved>
 void record(const Row& row, Tensor& out, std::initializer_list<const Tensor*> inputs, Saved saved) {
