@@ -111,7 +111,6 @@ TEST_CASE("bad inputs get clear errors") {
       {"grad wrt non-grad input", [] { xg::autograd::grad({xg::ones({1}, xg::kFloat32, true).sum()}, {xg::ones({1})}); },
        {"autograd::grad", "does not require grad"}},
       {"hook on non-grad tensor", [] { xg::ones({1}).register_hook([](const xg::Tensor& g) { return g; }); }, {"register_hook"}},
-      {"clamp bounds", [] { xg::clamp(z({2}), 1.0, 0.0); }, {"clamp", "1", "0"}},
       {"where condition dtype", [] { xg::where(z({2}), z({2}), z({2})); }, {"where", "bool", "float32"}},
       {"state_dict missing key", [] { xg::StateDict().at("fc1.weight"); }, {"fc1.weight"}},
       {"anomaly NaN", [] {

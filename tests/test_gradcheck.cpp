@@ -102,6 +102,7 @@ TEST_CASE("gradcheck: activations and selection") {
         {xg::tensor({-2.0, -0.3, 0.4, 1.0, 2.5, 4.0}, {6}, xg::kFloat64, true)});
   check("clamp", [](const Inputs& x) { return xg::clamp(x[0], -0.5, 0.5) * x[0]; },
         {xg::tensor({-0.9, -0.3, 0.1, 0.45, 0.8}, {5}, xg::kFloat64, true)});
+  check("sign (a zero gradient)", [](const Inputs& x) { return xg::sign(x[0]) * x[0]; }, {away_from_zero({4})});
   check("maximum [3,1]/[1,4]", [](const Inputs& x) { return xg::maximum(x[0], x[1]); }, {rnd({3, 1}), rnd({1, 4})});
   check("minimum [3,1]/[1,4]", [](const Inputs& x) { return xg::minimum(x[0], x[1]); }, {rnd({3, 1}), rnd({1, 4})});
   const auto cond = xg::gt(xg::rand({3, 1}), 0.5);

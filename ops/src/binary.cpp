@@ -57,8 +57,25 @@ Tensor mul_kernel(const Tensor& a, const Tensor& b) {
 Tensor div_kernel(const Tensor& a, const Tensor& b) {
   return kernels::binary_map("div", a, b, true, [](auto x, auto y) { return x / y; });
 }
+// Integer (or bool) operands give int64, as torch's: a negative power truncates toward 0.
+std::int64_t integer_pow(std::int64_t base, std::int64_t e) {
+  if (e < 0) return base == 1 ? 1 : base == -1 ? ((e & 1) ? -1 : 1) : 0;
+  std::uint64_t result = 1, b = static_cast<std::uint64_t>(base);  // unsigned: overflow wraps, defined
+  for (; e > 0; e >>= 1, b *= b)
+    if (e & 1) result *= b;
+  return static_cast<std::int64_t>(result);
+}
 Tensor pow_kernel(const Tensor& a, const Tensor& b) {
-  return kernels::binary_map("pow", a, b, true, [](auto x, auto y) { return std::pow(x, y); });
+  const bool integral = !a.is_floating_point() && !b.is_floating_point();
+  if (a.dtype() == kBool && b.dtype() == kBool)
+    throw Error(fmt::format("pow: a bool tensor to a bool power (shapes {} and {}) is not supported, as in torch",
+                            shape_str(a.shape()), shape_str(b.shape())));
+  return kernels::binary_map("pow", a, b, !integral, [](auto x, auto y) {
+    if constexpr (std::is_integral_v<decltype(x)>)
+      return static_cast<decltype(x)>(integer_pow(static_cast<std::int64_t>(x), static_cast<std::int64_t>(y)));
+    else
+      return std::pow(x, y);
+  });
 }
 // NaN wins (x != x), as torch's
 Tensor maximum_kernel(const Tensor& a, const Tensor& b) {
@@ -80,7 +97,8 @@ constexpr BinaryRule kBinaryRules[] = {
   {"AddBackward0",     add_kernel,      kNothing, [](G g, S) { return g; },                kNothing, [](G g, S) { return g; }},
   {"SubBackward0",     sub_kernel,      kNothing, [](G g, S) { return g; },                kNothing, [](G g, S) { return -g; }},
   {"MulBackward0",     mul_kernel,      kB,       [](G g, S s) { return g * s.b(); },      kA,       [](G g, S s) { return g * s.a(); }},
-  {"DivBackward0",     div_kernel,      kB,       [](G g, S s) { return g / s.b(); },      kA | kB,  [](G g, S s) { return -(g * s.a()) / (s.b() * s.b()); }},
+  // −g·(a/b)/b, not −g·a/b²: b² overflows (and 0·inf appears) where torch's order does not
+  {"DivBackward0",     div_kernel,      kB,       [](G g, S s) { return g / s.b(); },      kA | kB,  [](G g, S s) { return -g * ((s.a() / s.b()) / s.b()); }},
   // x^0 is constant: 0 where e == 0 (else 0·x^-1 is NaN at x = 0); d/de x^e = x^e·log x, 0 where x == 0 and e >= 0 (torch's limits)
   {"PowBackward1",     pow_kernel,      kA | kB,  [](G g, S s) { return where(eq(s.b(), 0.0), 0.0, g * s.b() * pow(s.a(), s.b() - 1.0)); },
                                         kA | kB,  [](G g, S s) { return where(logical_and(eq(s.a(), 0.0), ge(s.b(), 0.0)), 0.0, g * pow(s.a(), s.b()) * log(s.a())); }},
@@ -114,12 +132,27 @@ void append_binary_rule_names(std::vector<std::string>& names) { append_rule_nam
 
 Tensor add(const Tensor& a, const Tensor& b) { return apply(rule_for(kBinaryRules, "AddBackward0"), a, b); }
 
+namespace {
+// As torch: subtraction with a bool operand has no arithmetic meaning.
+void refuse_bool_sub(const Tensor& a, const Shape& b_shape, bool b_is_bool) {
+  if (a.dtype() == kBool || b_is_bool)
+    throw Error(fmt::format("sub: subtraction with a bool tensor (shapes {} and {}) is not supported, as in torch; "
+                            "use logical_xor or logical_not for masks",
+                            shape_str(a.shape()), shape_str(b_shape)));
+}
+}  // namespace
+
 Tensor sub(const Tensor& a, const Tensor& b) {
-  if (a.dtype() == kBool && b.dtype() == kBool)  // as torch: bool - bool has no arithmetic meaning
-    throw Error(fmt::format("sub: subtracting two bool tensors (shapes {} and {}) is not supported; use "
-                            "logical_xor or logical_not for masks",
-                            shape_str(a.shape()), shape_str(b.shape())));
+  refuse_bool_sub(a, b.shape(), b.dtype() == kBool);
   return apply(rule_for(kBinaryRules, "SubBackward0"), a, b);
+}
+Tensor sub(const Tensor& a, double b) {
+  refuse_bool_sub(a, {}, false);
+  return add(a, -b);
+}
+Tensor sub(const Tensor& a, std::int64_t b) {
+  refuse_bool_sub(a, {}, false);
+  return add(a, -b);
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) { return apply(rule_for(kBinaryRules, "MulBackward0"), a, b); }
@@ -190,7 +223,7 @@ Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator-(const Tensor& a) { return neg(a); }
 Tensor operator+(const Tensor& a, double b) { return add(a, b); }
 Tensor operator+(double a, const Tensor& b) { return add(b, a); }
-Tensor operator-(const Tensor& a, double b) { return add(a, -b); }
+Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
 Tensor operator-(double a, const Tensor& b) { return add(neg(b), a); }
 Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
 Tensor operator*(double a, const Tensor& b) { return mul(b, a); }

@@ -43,6 +43,9 @@ struct LossSaved {
 using G = const Tensor&;
 using S = const LossSaved&;
 
+// torch's clamp of x(1−x) in the BCE gradient: its float constant 1e-12f, so the digits agree.
+constexpr double kBceEpsilon = static_cast<double>(1e-12f);
+
 // softplus(−x) exactly (no threshold): the one softplus, with its own rule.
 Tensor softplus_neg(const Tensor& x) { return softplus(-x, 1.0, std::numeric_limits<double>::infinity()); }
 
@@ -70,7 +73,7 @@ constexpr LossRule kLossRules[] = {
                      return unsqueeze(g * s.a, 1) * p - unsqueeze(g, 1) * s.b; },
       nullptr, nullptr},
   {"BinaryCrossEntropyBackward0",
-      [](G g, S s) { return g * (s.x() - s.t()) / clamp_min(s.x() * (1.0 - s.x()), 1e-12); },
+      [](G g, S s) { return g * (s.x() - s.t()) / clamp_min(s.x() * (1.0 - s.x()), kBceEpsilon); },
       [](G g, S s) { return g * (clamp_min(log1p(-s.x()), -100.0) - clamp_min(log(s.x()), -100.0)); },
       nullptr},
   {"BinaryCrossEntropyWithLogitsBackward0",

@@ -92,6 +92,10 @@ Tensor index_add(const Tensor& self, std::int64_t dim, const Tensor& index, cons
                             "dimension {} (expected source shape {})",
                             shape_str(source.shape()), shape_str(index.shape()), shape_str(self.shape()), d,
                             shape_str(expected)));
+  if (source.dtype() != self.dtype())  // as torch: no promotion into self
+    throw Error(fmt::format("index_add: source ({}, shape {}) must have self's dtype {} (shape {})",
+                            dtype_name(source.dtype()), shape_str(source.shape()), dtype_name(self.dtype()),
+                            shape_str(self.shape())));
   Tensor out = self.detach().clone();
   const Tensor src = kernels::cast_raw(source, self.dtype());
   const kernels::AxisSplit s = kernels::split_at(self.dim() == 0 ? Shape{1} : self.shape(), d);

@@ -20,9 +20,14 @@ namespace xgrad {
 void append_linalg_rule_names(std::vector<std::string>& names) { append_rule_names(kLinalgRules, names); }
 namespace {
 
+// As torch: both operands of one dtype (products do not promote), floating or int64.
 Dtype matmul_dtype(const char* op, const Tensor& a, const Tensor& b) {
-  const Dtype dtype = promote_types(a.dtype(), b.dtype());
-  if (a.dtype() == kInt64 && b.dtype() == kInt64) return kInt64;  // exact integer products, as torch
+  if (a.dtype() != b.dtype())
+    throw Error(fmt::format("{}: both operands must have the same dtype, got {} (shape {}) and {} (shape {}); convert "
+                            "one with .to()",
+                            op, dtype_name(a.dtype()), shape_str(a.shape()), dtype_name(b.dtype()), shape_str(b.shape())));
+  const Dtype dtype = a.dtype();
+  if (dtype == kInt64) return kInt64;  // exact integer products, as torch
   if (!is_floating_point(dtype))
     throw Error(fmt::format("{}: only floating-point or two int64 tensors can be multiplied, got {} and {}", op,
                             dtype_name(a.dtype()), dtype_name(b.dtype())));

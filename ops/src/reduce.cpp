@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include "kernels.hpp"
 #include "rule_tables.hpp"
@@ -76,6 +77,8 @@ struct ReduceSaved {
   Shape kshape;        // the input's shape with the reduced dims set to 1
   std::int64_t dim = 0;
   bool keepdim = false;
+  Dims dims;           // var, std: the reduced dims
+  double divisor = 0;  // var, std: n − correction
   Tensor x() const { return input.get(); }
   Tensor y() const { return output.get(); }
   // g (and a result-shaped tensor) with the reduced dim put back when it was dropped
@@ -105,6 +108,9 @@ Grads shared_along_dim(G g, S s) {
   return Grads{s.kept(g) * mask / sum(mask, {s.dim}, true)};
 }
 
+// x − mean(x) over the reduced dims (differentiable in x, for second derivatives).
+Tensor deviations(S s) { return s.x() - mean(s.x(), s.dims, true); }
+
 // clang-format off
 constexpr Rule<ReduceSaved> kReduceRules[] = {
   // node             dL/dx
@@ -115,8 +121,12 @@ constexpr Rule<ReduceSaved> kReduceRules[] = {
   {"MaxBackward1",    shared_among_all},  // max(): shared among ties
   {"MinBackward1",    shared_among_all},
   {"AmaxBackward0",   shared_along_dim},  // amax(dim): shared among ties (torch documents it)
-  // 0 where std == 0 (a constant slice); the divisor is kept from 0 so the branch not taken stays finite under create_graph
-  {"StdBackward0",    [](G g, S s) { const Tensor zero = eq(s.y(), 0.0); return Grads{where(zero, 0.0, g / (2.0 * where(zero, 1.0, s.y())))}; }},
+  // 2·(x − mean)/(n − correction), not through mean's own gradient (which is 0·NaN beside an inf)
+  {"VarBackward0",    [](G g, S s) { return Grads{deviations(s) * (reshape(g, s.kshape) * (2.0 / s.divisor))}; }},
+  // var's with g/(2·std), and 0 where std == 0 (a constant slice: (x − mean)/(std + eps) must not turn
+  // NaN); the divisor is kept from 0 so the branch not taken stays finite under create_graph
+  {"StdBackward0",    [](G g, S s) { const Tensor y = reshape(s.y(), s.kshape), zero = eq(y, 0.0);
+                                     return Grads{deviations(s) * where(zero, 0.0, reshape(g, s.kshape) / (where(zero, 1.0, y) * s.divisor))}; }},
 };
 // clang-format on
 static_assert(node_names_unique(kReduceRules));
@@ -221,51 +231,101 @@ Tensor amax(const Tensor& t, std::int64_t dim, bool keepdim) {
                        .dim = wrap_dim("amax", dim, t.dim()), .keepdim = keepdim});
   return value;
 }
-Tensor argmax(const Tensor& t, std::int64_t dim, bool keepdim) {
-  return std::get<1>(extreme_along("argmax", t, dim, keepdim, true));
-}
-Tensor argmin(const Tensor& t, std::int64_t dim, bool keepdim) {
-  return std::get<1>(extreme_along("argmin", t, dim, keepdim, false));
-}
-Tensor argmax(const Tensor& t) {
-  return std::get<1>(extreme_along("argmax", flat_values(t), 0, false, true));
-}
-
-Tensor var(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
-  if (!t.is_floating_point()) throw Error(fmt::format("var: input must be floating point, got {}", dtype_name(t.dtype())));
-  const auto mask = dim_mask("var", t.shape(), dims);
-  const auto n = count_reduced(t.shape(), mask);
-  const Tensor centered = t - mean(t, dims, true);
-  // n <= correction divides by 0: NaN (0/0), as torch, also for an empty slice (not 0/-1 = -0).
-  // Where torch 1.13 is wrong the composition keeps the math: one element gives a NaN gradient of the
-  // input's shape (torch's VarBackward fails with a shape error), and var(x, {}) reduces everything
-  // with gradient 2(x - mean)/(n - 1) (torch gives ±inf).
-  const auto divisor = std::max<std::int64_t>(n - (unbiased ? 1 : 0), 0);
-  return sum(centered * centered, dims, keepdim) / static_cast<double>(divisor);
-}
-Tensor var(const Tensor& t) { return var(t, {}, true, false); }
-
 namespace {
-// std = sqrt(var), whose backward is 0 where std == 0 (a constant slice) as torch's std: sqrt's slope
-// is infinite there while var's is 0, and (x - mean) / (std + eps) over a constant row must not turn
-// the gradient NaN. var(x).sqrt() written by the user keeps the NaN, as in torch.
-Tensor std_from_var(const Tensor& v) {
-  Tensor y;
-  {
-    NoGradGuard no_grad;
-    y = sqrt(v);
-  }
-  if (should_record({&v})) record(rule_for(kReduceRules, "StdBackward0"), y, {&v}, ReduceSaved{.output = SavedTensor::output(y)});
-  return y;
+void refuse_bool_arg(const char* op, const Tensor& t) {  // torch has no bool kernel for these
+  if (t.dtype() == kBool)
+    throw Error(fmt::format("{}: not implemented for bool tensors (shape {}), as in torch; convert with .to(xgrad::kInt64)",
+                            op, shape_str(t.shape())));
 }
 }  // namespace
 
-Tensor std(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
-  return std_from_var(var(t, dims, unbiased, keepdim));
+Tensor argmax(const Tensor& t, std::int64_t dim, bool keepdim) {
+  refuse_bool_arg("argmax", t);
+  return std::get<1>(extreme_along("argmax", t, dim, keepdim, true));
 }
-Tensor std(const Tensor& t) { return std_from_var(var(t)); }
+Tensor argmin(const Tensor& t, std::int64_t dim, bool keepdim) {
+  refuse_bool_arg("argmin", t);
+  return std::get<1>(extreme_along("argmin", t, dim, keepdim, false));
+}
+Tensor argmax(const Tensor& t) {
+  refuse_bool_arg("argmax", t);
+  return std::get<1>(extreme_along("argmax", flat_values(t), 0, false, true));
+}
 
-Tensor logsumexp(const Tensor& t, const Dims& dims, bool keepdim) {
+namespace {
+
+// var and std of each slice over the reduced dims: two passes (mean, then squared deviations) in
+// double, and for std the square root before the result is rounded to the input's dtype, so a
+// float32 slice of ±3e38 has a finite std, as torch's. A slice of n <= correction divides by 0: NaN.
+Tensor moments(const char* op, const Tensor& t, const std::vector<bool>& mask, double divisor, bool take_sqrt,
+               const Shape& out_shape) {
+  std::vector<std::int64_t> order;
+  for (std::size_t d = 0; d < mask.size(); ++d)
+    if (!mask[d]) order.push_back(static_cast<std::int64_t>(d));
+  for (std::size_t d = 0; d < mask.size(); ++d)
+    if (mask[d]) order.push_back(static_cast<std::int64_t>(d));
+  Tensor rows;
+  {
+    NoGradGuard no_grad;
+    rows = dense(permute(t.detach(), order));  // each slice now contiguous, one after another
+  }
+  const std::int64_t n = count_reduced(t.shape(), mask);
+  Tensor out = make_tensor(out_shape, t.dtype(), op);
+  dispatch(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* x = contiguous_data<T>(rows);
+      T* o = contiguous_data<T>(out);
+      parallel_for(0, out.numel(), std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(n, 1)),
+                   [&](std::int64_t first, std::int64_t last) {
+                     for (std::int64_t r = first; r < last; ++r) {
+                       const T* row = x + r * n;
+                       double mean = 0, m2 = 0;
+                       for (std::int64_t k = 0; k < n; ++k) mean += row[k];
+                       mean /= static_cast<double>(n);
+                       for (std::int64_t k = 0; k < n; ++k) m2 += (row[k] - mean) * (row[k] - mean);
+                       const double v = n == 0 ? std::numeric_limits<double>::quiet_NaN() : m2 / divisor;
+                       o[r] = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
+                     }
+                   });
+    }
+  });
+  return out;
+}
+
+Tensor var_or_std(const char* op, const Rule<ReduceSaved>& row, const Tensor& t, const Dims& dims, bool unbiased,
+                  bool keepdim) {
+  if (!t.is_floating_point())
+    throw Error(fmt::format("{}: input must be floating point, got {}", op, dtype_name(t.dtype())));
+  const auto mask = dim_mask(op, t.shape(), dims);
+  const Shape kshape = keepdim_shape(t.shape(), mask);
+  const auto divisor = static_cast<double>(std::max<std::int64_t>(count_reduced(t.shape(), mask) - (unbiased ? 1 : 0), 0));
+  Tensor y = moments(op, t, mask, divisor, row.node == std::string_view("StdBackward0"),
+                     keepdim ? kshape : dropped_shape(t.shape(), mask));
+  if (should_record({&t})) {
+    Dims reduced;
+    for (std::size_t d = 0; d < mask.size(); ++d)
+      if (mask[d]) reduced.push_back(static_cast<std::int64_t>(d));
+    record(row, y, {&t},
+           ReduceSaved{.input = SavedTensor(t), .output = SavedTensor::output(y), .kshape = kshape,
+                       .dims = std::move(reduced), .divisor = divisor});
+  }
+  return y;
+}
+
+}  // namespace
+
+Tensor var(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
+  return var_or_std("var", rule_for(kReduceRules, "VarBackward0"), t, dims, unbiased, keepdim);
+}
+Tensor var(const Tensor& t) { return var(t, {}, true, false); }
+Tensor std(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
+  return var_or_std("std", rule_for(kReduceRules, "StdBackward0"), t, dims, unbiased, keepdim);
+}
+Tensor std(const Tensor& t) { return std(t, {}, true, false); }
+
+Tensor logsumexp(const Tensor& t_in, const Dims& dims, bool keepdim) {
+  const Tensor t = t_in.is_floating_point() ? t_in : t_in.to(kFloat32);  // integers and bools give float32, as torch
   const auto mask = dim_mask("logsumexp", t.shape(), dims);
   // Shift by the (constant) max so exp never overflows; an all -inf slice keeps shift 0.
   // An empty slice has no max: shift 0 gives log 0 = -inf, as torch. An infinite max also keeps shift

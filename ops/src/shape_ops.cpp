@@ -18,25 +18,31 @@ void check_all_defined(const char* op, const std::vector<Tensor>& tensors) {
     if (!tensors[i].defined())
       throw Error(fmt::format("{}: tensor {} of the {} in the list is undefined", op, i, tensors.size()));
 }
+// torch's legacy rule: a 1-D tensor of shape [0] (once the only empty tensor) is skipped beside others.
+bool skipped_in_cat(const Tensor& t) { return t.dim() == 1 && t.numel() == 0; }
+
 }  // namespace
 
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   if (tensors.empty()) throw Error("cat: expected a non-empty list of tensors");
   check_all_defined("cat", tensors);
-  const Tensor& first = tensors[0];
+  const auto kept = std::find_if(tensors.begin(), tensors.end(), [](const Tensor& t) { return !skipped_in_cat(t); });
+  const Tensor& first = kept == tensors.end() ? tensors[0] : *kept;
+  const auto skip = [&](const Tensor& t) { return kept != tensors.end() && skipped_in_cat(t); };
   if (first.dim() == 0) throw Error("cat: zero-dimensional tensors cannot be concatenated");
   const auto d = wrap_dim("cat", dim, first.dim());
   Dtype dtype = first.dtype();
   std::int64_t total = 0;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
+    dtype = promote_types(dtype, t.dtype());
+    if (skip(t)) continue;
     bool same = t.dim() == first.dim();
     for (std::int64_t k = 0; same && k < t.dim(); ++k) same = k == d || t.size(k) == first.size(k);
     if (!same)
-      throw Error(fmt::format("cat: tensor {} has shape {}, which does not match shape {} of tensor 0 outside "
-                              "dimension {}",
+      throw Error(fmt::format("cat: tensor {} has shape {}, which does not match shape {} of the first non-empty "
+                              "tensor outside dimension {}",
                               i, shape_str(t.shape()), shape_str(first.shape()), d));
-    dtype = promote_types(dtype, t.dtype());
     total += t.size(d);
   }
   Shape out_shape = first.shape();
@@ -47,6 +53,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   auto* dst = contiguous_bytes(out);
   std::int64_t offset = 0;  // along dim
   for (const Tensor& t : tensors) {
+    if (skip(t)) continue;
     const Tensor src = dense(kernels::cast_raw(t, dtype));
     const std::int64_t chunk = t.size(d) * s.inner;
     const auto* in = contiguous_bytes(src);
@@ -57,8 +64,8 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   bool any_requires_grad = false;
   for (const Tensor& t : tensors) any_requires_grad = any_requires_grad || t.requires_grad();
   if (any_requires_grad && GradModeFast::enabled()) {
-    std::vector<std::int64_t> sizes;
-    for (const Tensor& t : tensors) sizes.push_back(t.size(d));
+    std::vector<std::int64_t> sizes;  // -1: skipped
+    for (const Tensor& t : tensors) sizes.push_back(skip(t) ? -1 : t.size(d));
     record(rule_for(kShapeRules, "CatBackward0"), out, tensors, ShapeSaved{.sizes = std::move(sizes), .dim = d});
   }
   return out;

@@ -5,6 +5,7 @@
 
 #include "xgrad/detail/rule.hpp"
 #include "xgrad/detail/view_geometry.hpp"
+#include "xgrad/factories.hpp"
 #include "xgrad/shape_ops.hpp"
 
 namespace xgrad {
@@ -12,7 +13,7 @@ namespace xgrad {
 struct ShapeSaved {
   Shape in_shape;                    // the input's shape
   Geometry part;                     // picked views: where the view sits in a dense tensor of in_shape
-  std::vector<std::int64_t> sizes;   // permute: the inverse order; cat: each input's size along dim
+  std::vector<std::int64_t> sizes;   // permute: the inverse order; cat: each input's size along dim (-1: skipped)
   std::int64_t dim = 0;              // cat
 };
 
@@ -27,6 +28,10 @@ inline Grads split_along_dim(G g, S s) {
   Grads grads;
   std::int64_t start = 0;
   for (const auto n : s.sizes) {
+    if (n < 0) {  // a skipped 1-D [0] input
+      grads.push_back(zeros({0}, g.dtype()));
+      continue;
+    }
     grads.push_back(narrow(g, s.dim, start, n));
     start += n;
   }

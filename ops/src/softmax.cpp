@@ -34,7 +34,10 @@ constexpr Rule<SoftmaxSaved> kSoftmaxRules[] = {
 static_assert(node_names_unique(kSoftmaxRules));
 
 Tensor softmax_op(const Rule<SoftmaxSaved>& row, const char* op, const Tensor& x_in, std::int64_t dim, bool log_space) {
-  const Tensor x = kernels::cast_raw(x_in, kernels::floating_dtype(x_in.dtype()));
+  if (!x_in.is_floating_point())  // as torch: no integer softmax
+    throw Error(fmt::format("{}: input must be floating point, got {} of shape {} (convert with .to(xgrad::kFloat32))",
+                            op, dtype_name(x_in.dtype()), shape_str(x_in.shape())));
+  const Tensor x = dense(x_in);
   const auto d = wrap_dim(op, dim, x.dim());
   const kernels::AxisSplit s = kernels::split_at(x.dim() == 0 ? Shape{1} : x.shape(), d);
   Tensor y = make_tensor(x.shape(), x.dtype());

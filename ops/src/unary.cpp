@@ -75,11 +75,15 @@ Tensor softplus_kernel(const Tensor& x, double beta, double threshold) {
     return bv > threshold ? v : static_cast<T>(kernels::log1p_exp(bv) / beta);
   });
 }
+// min(max(x, lo), hi), as torch: with lo > hi every element is hi
 Tensor clamp_kernel(const Tensor& x, double lo, double hi) {
   return kernels::map_floating(x, [lo, hi](auto v) {
     using T = decltype(v);
     return std::isnan(v) ? v : std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
   });
+}
+Tensor sign_kernel(const Tensor& x, double, double) {
+  return kernels::map_floating(x, [](auto v) { return static_cast<decltype(v)>((v > 0) - (v < 0)); });
 }
 Tensor neg_kernel(const Tensor& x, double, double) {
   const Tensor in = dense(x);
@@ -95,10 +99,18 @@ Tensor neg_kernel(const Tensor& x, double, double) {
 Tensor reciprocal_kernel(const Tensor& x, double, double) {
   return kernels::map_floating(x, [](auto v) { return decltype(v)(1) / v; });
 }
+// torch computes these exponents as the simpler functions, which differs from pow at -0 and -inf
+// (rsqrt(-0) = -inf where pow(-0, -0.5) = inf; sqrt(-inf) is NaN where pow gives inf).
 Tensor pow_scalar_kernel(const Tensor& x, double p, double) {
   return kernels::map_floating(x, [p](auto v) {
     using T = decltype(v);
-    return p == 2.0 ? v * v : static_cast<T>(std::pow(v, static_cast<T>(p)));
+    if (p == 2.0) return v * v;
+    if (p == 3.0) return v * v * v;
+    if (p == 0.5) return std::sqrt(v);
+    if (p == -0.5) return T(1) / std::sqrt(v);
+    if (p == -1.0) return T(1) / v;
+    if (p == -2.0) return T(1) / (v * v);
+    return static_cast<T>(std::pow(v, static_cast<T>(p)));
   });
 }
 // A double makes an integer or bool tensor float32 (map_floating), as torch's x + 2.0.
@@ -139,17 +151,22 @@ constexpr UnaryRule kUnaryRules[] = {
   {"ReciprocalBackward0", reciprocal_kernel,       kOutput, [](G g, S s) { return -(g * s.y() * s.y()); }},
   {"ReluBackward0",       relu_kernel,             kInput,  [](G g, S s) { return relu_backward(g, s.saved); }},
   {"LeakyReluBackward0",  leaky_relu_kernel,       kInput,  [](G g, S s) { return leaky_relu_backward(g, s.saved, s.a); }},
-  {"EluBackward0",        elu_kernel,              kInput,  [](G g, S s) { return where(gt(s.x(), 0.0), g, g * s.a * exp(s.x())); }},
+  // exp of x only where x < 0 (or NaN): the branch not taken stays finite at +inf, and its x-derivative
+  // is 0 at x = 0, as torch's second derivative
+  {"EluBackward0",        elu_kernel,              kInput,  [](G g, S s) { return where(gt(s.x(), 0.0), g, g * s.a * exp(where(ge(s.x(), 0.0), 0.0, s.x()))); }},
   {"GeluBackward0",       gelu_kernel,             kInput,  [](G g, S s) {
       const Tensor x = s.x();  // Φ(x) + x·φ(x)
       return g * (0.5 * (1.0 + erf(x * M_SQRT1_2)) + x * exp(-0.5 * x * x) * (0.5 * M_2_SQRTPI * M_SQRT1_2)); }},
-  {"SoftplusBackward0",   softplus_kernel,         kInput,  [](G g, S s) { return where(gt(s.x() * s.a, s.b), g, g * sigmoid(s.x() * s.a)); }},
+  // σ(βx), held constant from βx = threshold on (torch's second derivative is 0 there)
+  {"SoftplusBackward0",   softplus_kernel,         kInput,  [](G g, S s) { const Tensor bx = s.x() * s.a;
+                                                                          return where(gt(bx, s.b), g, g * sigmoid(where(ge(bx, s.b), s.b, bx))); }},
   {"ClampBackward1",      clamp_kernel,            kInput,  [](G g, S s) { return where(logical_and(ge(s.x(), s.a), le(s.x(), s.b)), g, 0.0); }},
   // x^0 is constant: 0, not 0·x^-1 (NaN at x = 0)
   {"PowBackward0",        pow_scalar_kernel,       kInput,  [](G g, S s) { return s.a == 0.0 ? zeros_like(g) : g * s.a * pow(s.x(), s.a - 1.0); }},
   {"AddBackward1",        add_scalar_kernel,       kNothing, [](G g, S) { return g; }},
   {"MulBackward1",        mul_scalar_kernel,       kNothing, [](G g, S s) { return g * s.a; }},
   {"DivBackward1",        div_scalar_kernel,       kNothing, [](G g, S s) { return g / s.a; }},
+  {"SignBackward0",       sign_kernel,             kNothing, [](G g, S) { return zeros_like(g); }},
 };
 
 // The backwards above as ops of (g, x): the gradient for g is the same map, x gets zeros.
@@ -241,29 +258,43 @@ Tensor relu(const Tensor& x) {
     return kernels::map_int64(x, [](std::int64_t v) { return v < 0 ? std::int64_t(0) : v; });
   return apply(rule_for(kUnaryRules, "ReluBackward0"), x);
 }
-Tensor elu(const Tensor& x, double alpha) { return apply(rule_for(kUnaryRules, "EluBackward0"), x, alpha); }
+// torch has no integer kernels for these activations either
+void require_floating(const char* op, const Tensor& x) {
+  if (!x.is_floating_point())
+    throw Error(fmt::format("{}: not implemented for {} tensors (shape {}), as in torch; convert with .to(xgrad::kFloat32)",
+                            op, dtype_name(x.dtype()), shape_str(x.shape())));
+}
+
+Tensor elu(const Tensor& x, double alpha) {
+  require_floating("elu", x);
+  return apply(rule_for(kUnaryRules, "EluBackward0"), x, alpha);
+}
 Tensor leaky_relu(const Tensor& x, double slope) { return apply(rule_for(kUnaryRules, "LeakyReluBackward0"), x, slope); }
-Tensor gelu(const Tensor& x) { return apply(rule_for(kUnaryRules, "GeluBackward0"), x); }
+Tensor gelu(const Tensor& x) {
+  require_floating("gelu", x);
+  return apply(rule_for(kUnaryRules, "GeluBackward0"), x);
+}
 Tensor softplus(const Tensor& x, double beta, double threshold) {
+  require_floating("softplus", x);
   return apply(rule_for(kUnaryRules, "SoftplusBackward0"), x, beta, threshold);
 }
 
-Tensor clamp(const Tensor& x, double lo, double hi) {
-  if (lo > hi) throw Error(fmt::format("clamp: min {} is greater than max {}", lo, hi));
-  return apply(rule_for(kUnaryRules, "ClampBackward1"), x, lo, hi);
-}
+Tensor clamp(const Tensor& x, double lo, double hi) { return apply(rule_for(kUnaryRules, "ClampBackward1"), x, lo, hi); }
 Tensor clamp_min(const Tensor& x, double lo) { return clamp(x, lo, INFINITY); }
 Tensor clamp_max(const Tensor& x, double hi) { return clamp(x, -INFINITY, hi); }
 
 Tensor pow(const Tensor& base, double p) { return apply(rule_for(kUnaryRules, "PowBackward0"), base, p); }
-Tensor square(const Tensor& a) { return pow(a, 2.0); }
+// an integer or bool tensor squares to int64, as torch's
+Tensor square(const Tensor& a) { return a.is_floating_point() ? pow(a, 2.0) : pow(a, std::int64_t{2}); }
 Tensor add(const Tensor& a, double s) { return apply(rule_for(kUnaryRules, "AddBackward1"), a, s); }
 Tensor mul(const Tensor& a, double s) { return apply(rule_for(kUnaryRules, "MulBackward1"), a, s); }
 Tensor div(const Tensor& a, double s) { return apply(rule_for(kUnaryRules, "DivBackward1"), a, s); }
 
+// A bool stays bool and an integer stays integer, as torch's; floating signs record a zero gradient.
 Tensor sign(const Tensor& x) {
-  return kernels::map_floating(x.detach(), [](auto v) { return static_cast<decltype(v)>((v > 0) - (v < 0)); })
-      .to(x.dtype() == kBool ? kInt64 : x.dtype());
+  if (x.dtype() == kBool) return x.clone();
+  if (x.dtype() == kInt64) return kernels::map_int64(x, [](std::int64_t v) { return std::int64_t((v > 0) - (v < 0)); });
+  return apply(rule_for(kUnaryRules, "SignBackward0"), x);
 }
 
 }  // namespace xgrad

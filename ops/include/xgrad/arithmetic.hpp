@@ -40,6 +40,8 @@ Tensor operator/(double a, const Tensor& b);
 
 // Integral scalars (C++ has no Python int/float distinction at run time, so the type decides).
 Tensor add(const Tensor& a, std::int64_t b);
+Tensor sub(const Tensor& a, std::int64_t b);  // a bool tensor is refused, as torch's
+Tensor sub(const Tensor& a, double b);
 Tensor mul(const Tensor& a, std::int64_t b);
 template <class S>
 using if_integral_scalar = std::enable_if_t<std::is_integral_v<S> && !std::is_same_v<S, bool>, int>;
@@ -48,7 +50,7 @@ Tensor operator+(const Tensor& a, S b) { return add(a, static_cast<std::int64_t>
 template <class S, if_integral_scalar<S> = 0>
 Tensor operator+(S a, const Tensor& b) { return add(b, static_cast<std::int64_t>(a)); }
 template <class S, if_integral_scalar<S> = 0>
-Tensor operator-(const Tensor& a, S b) { return add(a, -static_cast<std::int64_t>(b)); }
+Tensor operator-(const Tensor& a, S b) { return sub(a, static_cast<std::int64_t>(b)); }
 template <class S, if_integral_scalar<S> = 0>
 Tensor operator-(S a, const Tensor& b) { return add(neg(b), static_cast<std::int64_t>(a)); }
 template <class S, if_integral_scalar<S> = 0>

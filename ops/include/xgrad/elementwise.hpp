@@ -15,7 +15,7 @@ Tensor cos(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor erf(const Tensor& x);
-Tensor sign(const Tensor& x);  // no gradient (zero almost everywhere)
+Tensor sign(const Tensor& x);  // its gradient is zeros (torch's SignBackward0)
 
 Tensor relu(const Tensor& x);
 Tensor elu(const Tensor& x, double alpha = 1.0);
