@@ -37,10 +37,12 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossOpti
   if (!(delta > 0)) throw Error(fmt::format("huber_loss: delta must be positive, got {}", delta));
   const Tensor d = input - target;
   const Tensor ad = abs(d);
-  // The quadratic branch is written with d, not |d|: its gradient d is then right at d = 0 too. It
-  // reads d clamped to [−delta, delta], so where it is not taken its gradient is 0, not 0·inf.
-  const Tensor q = clamp(d, -delta, delta);
-  return reduce(where(lt(ad, delta), 0.5 * q * q, delta * (ad - 0.5 * delta)), options.reduction);
+  // The quadratic branch is written with d, not |d|: its gradient d is then right at d = 0 too. Where
+  // it is not taken it reads a constant 0, so its gradient there is 0, not 0·inf; NaN takes it, as
+  // torch's (a NaN gradient).
+  const Tensor linear = ge(ad, delta);
+  const Tensor q = where(linear, 0.0, d);
+  return reduce(where(linear, delta * (ad - 0.5 * delta), 0.5 * q * q), options.reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossOptions& options) {
@@ -52,8 +54,9 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1L
   const Tensor d = input - target;
   const Tensor ad = abs(d);
   if (beta == 0) return reduce(ad, options.reduction);
-  const Tensor q = clamp(d, -beta, beta);  // as huber_loss: the branch not taken has gradient 0
-  return reduce(where(lt(ad, beta), (0.5 / beta) * q * q, ad - 0.5 * beta), options.reduction);
+  const Tensor linear = ge(ad, beta);  // as huber_loss: the branch not taken has gradient 0
+  const Tensor q = where(linear, 0.0, d);
+  return reduce(where(linear, ad - 0.5 * beta, (0.5 / beta) * q * q), options.reduction);
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& options) {

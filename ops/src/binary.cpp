@@ -100,8 +100,9 @@ constexpr BinaryRule kBinaryRules[] = {
   // −g·(a/b)/b, not −g·a/b²: b² overflows (and 0·inf appears) where torch's order does not
   {"DivBackward0",     div_kernel,      kB,       [](G g, S s) { return g / s.b(); },      kA | kB,  [](G g, S s) { return -g * ((s.a() / s.b()) / s.b()); }},
   // x^0 is constant: 0 where e == 0 (else 0·x^-1 is NaN at x = 0); d/de x^e = x^e·log x, 0 where x == 0 and e >= 0 (torch's limits)
-  {"PowBackward1",     pow_kernel,      kA | kB,  [](G g, S s) { return where(eq(s.b(), 0.0), 0.0, g * s.b() * pow(s.a(), s.b() - 1.0)); },
-                                        kA | kB,  [](G g, S s) { return where(logical_and(eq(s.a(), 0.0), ge(s.b(), 0.0)), 0.0, g * pow(s.a(), s.b()) * log(s.a())); }},
+  // (the inner products first, as torch: g·e alone can overflow where e·x^(e−1) is 0)
+  {"PowBackward1",     pow_kernel,      kA | kB,  [](G g, S s) { return where(eq(s.b(), 0.0), 0.0, g * (s.b() * pow(s.a(), s.b() - 1.0))); },
+                                        kA | kB,  [](G g, S s) { return where(logical_and(eq(s.a(), 0.0), ge(s.b(), 0.0)), 0.0, g * (pow(s.a(), s.b()) * log(s.a()))); }},
   {"MaximumBackward0", maximum_kernel,  kA | kB,  [](G g, S s) { return winner_grad(g, lt(s.a(), s.b()), s.a(), s.b()); },
                                         kA | kB,  [](G g, S s) { return winner_grad(g, gt(s.a(), s.b()), s.b(), s.a()); }},
   {"MinimumBackward0", minimum_kernel,  kA | kB,  [](G g, S s) { return winner_grad(g, gt(s.a(), s.b()), s.a(), s.b()); },

@@ -8,6 +8,7 @@
 #include "rule_tables.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/indexing.hpp"
+#include "xgrad/shape_ops.hpp"
 
 namespace xgrad {
 
@@ -134,13 +135,19 @@ Tensor gather(const Tensor& t, std::int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src_in) {
+Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src_whole) {
   check_index("scatter_add", index);
   const auto d = wrap_dim("scatter_add", dim, self.dim());
   check_gather_shapes("scatter_add", self, d, index);
-  if (src_in.shape() != index.shape())
-    throw Error(fmt::format("scatter_add: src of shape {} must have the index's shape {}", shape_str(src_in.shape()),
-                            shape_str(index.shape())));
+  bool fits = src_whole.dim() == index.dim();
+  for (std::int64_t k = 0; fits && k < index.dim(); ++k) fits = index.size(k) <= src_whole.size(k);
+  if (!fits)
+    throw Error(fmt::format("scatter_add: src of shape {} is smaller than the index's shape {} in some dimension",
+                            shape_str(src_whole.shape()), shape_str(index.shape())));
+  // As torch, only the index's extent of src is read: its leading block, as a (differentiable) view.
+  Tensor src_in = src_whole;
+  for (std::int64_t k = 0; k < index.dim(); ++k)
+    if (src_in.size(k) != index.size(k)) src_in = narrow(src_in, k, 0, index.size(k));
   Tensor out = self.detach().clone();
   const Tensor src = kernels::cast_raw(src_in, self.dtype());
   dispatch(self.dtype(), [&](auto tag) {

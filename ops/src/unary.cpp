@@ -162,7 +162,7 @@ constexpr UnaryRule kUnaryRules[] = {
                                                                           return where(gt(bx, s.b), g, g * sigmoid(where(ge(bx, s.b), s.b, bx))); }},
   {"ClampBackward1",      clamp_kernel,            kInput,  [](G g, S s) { return where(logical_and(ge(s.x(), s.a), le(s.x(), s.b)), g, 0.0); }},
   // x^0 is constant: 0, not 0·x^-1 (NaN at x = 0)
-  {"PowBackward0",        pow_scalar_kernel,       kInput,  [](G g, S s) { return s.a == 0.0 ? zeros_like(g) : g * s.a * pow(s.x(), s.a - 1.0); }},
+  {"PowBackward0",        pow_scalar_kernel,       kInput,  [](G g, S s) { return s.a == 0.0 ? zeros_like(g) : g * (s.a * pow(s.x(), s.a - 1.0)); }},
   {"AddBackward1",        add_scalar_kernel,       kNothing, [](G g, S) { return g; }},
   {"MulBackward1",        mul_scalar_kernel,       kNothing, [](G g, S s) { return g * s.a; }},
   {"DivBackward1",        div_scalar_kernel,       kNothing, [](G g, S s) { return g / s.a; }},
