@@ -360,6 +360,19 @@ TEST_CASE("gradcheck: fused losses (sweeps over options in test_nn_losses.cpp)")
         {rnd({2, 3}), rnd({2, 3}, 0.1, 0.9), rnd({3}, 0.5, 2.0)});
 }
 
+TEST_CASE("gradcheck: batch_norm in training mode (fused backward; composite under create_graph)") {
+  xg::manual_seed(10);
+  namespace F = xg::nn::functional;
+  check("batch_norm train, weight and bias",
+        [](const Inputs& x) {
+          return F::batch_norm(x[0], {}, {}, xg::nn::BatchNormFuncOptions().weight(x[1]).bias(x[2]).training(true));
+        },
+        {rnd({3, 2, 2, 2}), rnd({2}, 0.5, 1.5), rnd({2})});
+  check("batch_norm train, no affine, [N, C]",
+        [](const Inputs& x) { return F::batch_norm(x[0], {}, {}, xg::nn::BatchNormFuncOptions().training(true)) * x[0]; },
+        {rnd({4, 3})});
+}
+
 TEST_CASE("gradcheck: convolutions (sweeps in test_cnn.cpp)") {
   xg::manual_seed(17);
   // The gradient graph of conv2d holds the input- and weight-gradient ops, checked to second order here.

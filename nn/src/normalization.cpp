@@ -1,5 +1,5 @@
-// batch_norm and dropout2d as compositions of differentiable ops; the BatchNorm layers own the
-// running statistics and count the batches, as torch.
+// batch_norm (training mode: the fused op of ops/src/batch_norm.cpp; eval mode: a composition) and
+// dropout2d; the BatchNorm layers own the running statistics and count the batches, as torch.
 #include "xgrad/nn/normalization.hpp"
 
 #include <fmt/format.h>
@@ -8,6 +8,7 @@
 #include "xgrad/compare.hpp"
 #include "xgrad/elementwise.hpp"
 #include "xgrad/factories.hpp"
+#include "xgrad/fused_batch_norm.hpp"
 #include "xgrad/grad_mode.hpp"
 #include "xgrad/nn/init.hpp"
 #include "xgrad/reduce.hpp"
@@ -53,24 +54,19 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
     if (count <= 1)
       throw Error(fmt::format("batch_norm: expected more than 1 value per channel when training, got input of shape {}",
                               shape_str(x.shape())));
-    const Tensor mean_ = mean(x, reduce_dims, true);
-    const Tensor centered = x - mean_;
-    const Tensor var_ = mean(centered * centered, reduce_dims, true);  // biased, as the normalization uses
-    // rstd and the weight are folded into one per-channel scale first: one pass over the activations
-    // (and its gradient's passes) fewer than normalizing and then scaling.
-    const Tensor scale = o.weight().defined() ? rsqrt(var_ + o.eps()) * per_channel(o.weight(), x) : rsqrt(var_ + o.eps());
-    y = centered * scale;
+    // one fused op (ops/src/batch_norm.cpp): normalized with the batch's statistics, then weight and bias
+    const fused::BatchNormTrainResult r = fused::batch_norm_train(x, o.weight(), o.bias(), o.eps());
     if (running_mean.defined() || running_var.defined()) {
       NoGradGuard no_grad;
       const double m = o.momentum();
       Tensor rm = running_mean, rv = running_var;  // handles sharing the caller's storage
-      if (rm.defined())
-        rm.copy_(running_mean * (1.0 - m) + reshape(mean_.detach(), {x.size(1)}) * m);
+      if (rm.defined()) rm.copy_(running_mean * (1.0 - m) + r.mean * m);
       if (rv.defined()) {
         const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-        rv.copy_(running_var * (1.0 - m) + reshape(var_.detach(), {x.size(1)}) * (m * unbias));
+        rv.copy_(running_var * (1.0 - m) + r.var * (m * unbias));
       }
     }
+    return r.output;
   } else {
     if (!running_mean.defined() || !running_var.defined())
       throw Error("batch_norm: running_mean and running_var are needed when not training");

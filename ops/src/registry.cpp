@@ -19,6 +19,7 @@ const std::vector<std::string>& registered_backward_names() {
     append_linalg_rule_names(all);
     append_conv_rule_names(all);
     append_loss_rule_names(all);
+    append_normalization_rule_names(all);
     return all;
   }();
   return names;

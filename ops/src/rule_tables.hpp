@@ -17,5 +17,6 @@ void append_index_rule_names(std::vector<std::string>& names);    // indexing.cp
 void append_linalg_rule_names(std::vector<std::string>& names);   // linalg*.cpp
 void append_conv_rule_names(std::vector<std::string>& names);     // conv.cpp
 void append_loss_rule_names(std::vector<std::string>& names);     // fused_losses.cpp
+void append_normalization_rule_names(std::vector<std::string>& names);  // batch_norm.cpp
 
 }  // namespace xgrad
