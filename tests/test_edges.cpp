@@ -96,23 +96,9 @@ const json& fixture() {
 }
 
 // null (an element where torch 1.13 is wrong, see TORCH_WRONG in the generator) reads as a signaling
-// NaN, which compare() skips.
-double number(const json& v) {
-  if (v.is_null()) return std::numeric_limits<double>::signaling_NaN();
-  if (v.is_string()) {
-    const auto s = v.get<std::string>();
-    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
-    return s == "inf" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
-  }
-  return v.get<double>();
-}
-
-xg::Dtype dtype_of(const std::string& name) {
-  if (name == "f64") return xg::kFloat64;
-  if (name == "f32") return xg::kFloat32;
-  if (name == "i64") return xg::kInt64;
-  return xg::kBool;
-}
+// NaN (torch_fixtures::number), which compare() skips.
+using torch_fixtures::dtype_of;
+using torch_fixtures::number;
 
 std::string short_name(xg::Dtype d) {
   if (d == xg::kFloat64) return "f64";

@@ -21,21 +21,8 @@ const json& cases() {
   return all;
 }
 
-double number(const json& v) {
-  if (v.is_string()) {
-    const auto s = v.get<std::string>();
-    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
-    return s == "inf" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
-  }
-  return v.get<double>();
-}
-
-xg::Dtype dtype_of(const std::string& name) {
-  if (name == "float64") return xg::kFloat64;
-  if (name == "float32") return xg::kFloat32;
-  if (name == "int64") return xg::kInt64;
-  return xg::kBool;
-}
+using torch_fixtures::dtype_of;
+using torch_fixtures::number;
 
 // A fixture tensor as an xgrad tensor of the same dtype.
 xg::Tensor input(const json& j, bool requires_grad = false) {

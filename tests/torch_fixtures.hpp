@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,26 @@ inline json load(const std::string& name) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open fixture " + path + "; run scripts/make_linalg_fixtures.py");
   return json::parse(in);
+}
+
+// A fixture number: JSON has no literal for non-finite values, so they are the strings "nan", "inf"
+// and "-inf"; null (an element not to compare) reads as a signaling NaN.
+inline double number(const json& v) {
+  if (v.is_null()) return std::numeric_limits<double>::signaling_NaN();
+  if (v.is_string()) {
+    const auto s = v.get<std::string>();
+    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+    return s == "inf" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+  }
+  return v.get<double>();
+}
+
+// A fixture's dtype name, long ("float64") or short ("f64").
+inline xg::Dtype dtype_of(const std::string& name) {
+  if (name == "float64" || name == "f64") return xg::kFloat64;
+  if (name == "float32" || name == "f32") return xg::kFloat32;
+  if (name == "int64" || name == "i64") return xg::kInt64;
+  return xg::kBool;
 }
 
 // {"shape": [...], "values": [...]} -> a float64 tensor.
