@@ -1,4 +1,5 @@
-// Gradient rules as table rows. Each op family keeps one table (ops/src/*.cpp, core/src/core_rules.cpp):
+// Gradient rules as table rows. Each op family keeps one table (ops/src/rule_tables.hpp lists them;
+// core's own is xgrad/detail/core_rules.hpp):
 // a row names the backward node the op records and gives its vector-Jacobian product, written in
 // differentiable ops so that create_graph builds the second-order graph from the same line.
 //
@@ -9,7 +10,7 @@
 // define their own row and its vjp.
 //
 // An op records with record(row, out, inputs, saved). The registry of node names is derived from
-// the tables (rule_names), so no name can be listed that has no rule.
+// the tables (append_rule_names), so no name can be listed that has no rule.
 #pragma once
 #include <algorithm>
 #include <memory>
