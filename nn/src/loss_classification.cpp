@@ -1,22 +1,17 @@
 // Multi-class losses: argument checks, layouts and reductions. cross_entropy with class indices runs
 // the fused op xgrad::fused::cross_entropy_rows (ops/src/fused_losses.cpp, with its rule); nll_loss
 // and probability targets are compositions (gather, log_softmax) and need no rule of their own.
-#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <vector>
 
 #include "loss_common.hpp"
 #include "xgrad/arithmetic.hpp"
-#include "xgrad/fused_losses.hpp"
 #include "xgrad/elementwise.hpp"
 #include "xgrad/factories.hpp"
-#include "xgrad/grad_mode.hpp"
+#include "xgrad/fused_losses.hpp"
 #include "xgrad/indexing.hpp"
 #include "xgrad/nn/functional.hpp"
-#include "xgrad/parallel.hpp"
-#include "xgrad/record_backward.hpp"
 #include "xgrad/shape_ops.hpp"
 #include "xgrad/visit_dtype.hpp"
 
