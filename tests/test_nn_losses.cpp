@@ -132,7 +132,7 @@ TEST_CASE("nn's fused backward nodes: each is what its op records, and the regis
   seen.insert(F::cross_entropy(x, labels({0, 2}, {2}), {.reduction = "none"}).grad_fn_name());
   seen.insert(F::binary_cross_entropy(xg::sigmoid(x), t, {.reduction = "none"}).grad_fn_name());
   seen.insert(F::binary_cross_entropy_with_logits(x, t, {.reduction = "none"}).grad_fn_name());
-  CHECK(seen == std::set<std::string>{"CrossEntropyBackward0", "BinaryCrossEntropyBackward0",
+  CHECK(seen == std::set<std::string>{"NllLossBackward0", "BinaryCrossEntropyBackward0",
                                       "BinaryCrossEntropyWithLogitsBackward0"});
   // With pos_weight the node has a third input. Its target gradient (p−1)·softplus(−x) − x uses the
   // one exact softplus, whose own rule gives the x-derivative −(p−1)·σ(−x) − 1.

@@ -74,7 +74,6 @@ namespace {
 std::string torch_node_name(const Node& node) {
   const std::string_view n(node.name());
   if (n == "LinearBackward0") return "AddmmBackward0";        // linear on a matrix with a bias
-  if (n == "CrossEntropyBackward0") return "NllLossBackward0";  // log_softmax + nll_loss
   if (n == "NarrowBackward0") return "SliceBackward0";
   if (n == "AccumulateGrad" || n == "CopySlices" || n == "CopyBackwards") return std::string(n);
   const bool numbered = !n.empty() && n.back() >= '0' && n.back() <= '9';

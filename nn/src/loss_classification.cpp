@@ -1,6 +1,6 @@
-// Multi-class losses: argument checks, layouts and reductions. cross_entropy with class indices runs
-// the fused op xgrad::fused::cross_entropy_rows (ops/src/fused_losses.cpp, with its rule); nll_loss
-// and probability targets are compositions (gather, log_softmax) and need no rule of their own.
+// Multi-class losses: argument checks, layouts and reductions. With class indices, nll_loss runs the
+// fused op xgrad::fused::nll_rows (ops/src/fused_losses.cpp, with its rule) and cross_entropy runs it
+// over log_softmax, as torch; probability targets are a composition and need no rule of their own.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -13,7 +13,6 @@
 #include "xgrad/indexing.hpp"
 #include "xgrad/nn/functional.hpp"
 #include "xgrad/shape_ops.hpp"
-#include "xgrad/visit_dtype.hpp"
 
 namespace xgrad::nn {
 
@@ -153,27 +152,8 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   check_input(loss, input, target);
   const ClassRows r = to_rows(loss, input, target, options.ignore_index);
   const Tensor weight = class_weight(loss, options.weight, r.classes, input.dtype());
-  // Ignored rows pick class 0 with weight 0; the weights are constants.
-  const std::int64_t rows = r.target.numel();
-  Tensor safe = empty({rows, 1}, kInt64);
-  Tensor wy = empty({rows}, input.dtype());
   double total_weight = 0;
-  visit_dtype(input.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      const std::int64_t* y = r.target.data_ptr<std::int64_t>();
-      const T* w = weight.defined() ? weight.data_ptr<T>() : nullptr;
-      std::int64_t* s = safe.data_ptr<std::int64_t>();
-      T* pw = wy.data_ptr<T>();
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const bool ignored = y[i] == options.ignore_index;
-        s[i] = ignored ? 0 : y[i];
-        pw[i] = ignored ? T(0) : (w ? w[y[i]] : T(1));
-        total_weight += static_cast<double>(pw[i]);
-      }
-    }
-  });
-  const Tensor losses = -(reshape(gather(r.rows, 1, safe), {rows}) * wy);
+  const Tensor losses = fused::nll_rows(r.rows, r.target, weight, options.ignore_index, 0.0, total_weight);
   if (options.reduction == "none") return reshape(losses, target.shape());
   if (options.reduction == "sum") return sum(losses);
   return mean_over_weight(losses, total_weight);

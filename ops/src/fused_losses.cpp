@@ -1,9 +1,10 @@
 // The fused-loss family: each loss is one pass forward and one node whose gradient is written in
 // differentiable ops (so create_graph works). nn::functional checks arguments and reduces.
 //
-// cross_entropy over rows [M, C] with class targets y, weights w, smoothing ε, kept-row mask m:
-//   loss_i = −m_i·[(1−ε)·w_y·logp_iy + (ε/C)·Σ_c w_c·logp_ic],   logp = log_softmax(x)
-//   dx_ic  = g_i·(a_i·p_ic − B_ic),  a_i = m_i·((1−ε)·w_y + ε·Σw/C),  B_ic = m_i·((1−ε)·w_y·[c = y] + ε·w_c/C)
+// cross_entropy = nll over log_softmax(x), as torch's: the log-probabilities come from the softmax
+// family (its rule reads its own output), and nll is linear in them. Over rows [M, C] with class
+// targets y, weights w, smoothing ε and kept-row mask m:
+//   loss_i = −Σ_c B_ic·logp_ic,   B_ic = m_i·((1−ε)·w_y·[c = y] + ε·w_c/C),   dlogp = −g_i·B_ic
 // bce(x, t)           = −(t·max(log x, −100) + (1−t)·max(log(1−x), −100))
 //   d/dx = (x − t) / max(x(1−x), 1e−12)          d/dt = max(log(1−x), −100) − max(log x, −100)
 // bce_logits(x, t, p) = (1−t)·x + (1 + (p−1)·t)·softplus(−x)
@@ -33,8 +34,7 @@ namespace {
 
 struct LossSaved {
   SavedTensor input, target, pos_weight;  // x, t, p: each kept when a gradient reads it
-  // cross-entropy: p = softmax(x) (rows of ignored targets 0) and the per-row coefficients a, B
-  Tensor probs, a, b;
+  Tensor coefficients;                    // nll: B (constant)
   Tensor x() const { return input.get(); }
   Tensor t() const { return target.get(); }
   Tensor p() const { return pos_weight.get(); }
@@ -67,10 +67,8 @@ struct LossRule {
 // clang-format off
 constexpr LossRule kLossRules[] = {
   // node                                     dL/dx, dL/dt, dL/dp
-  {"CrossEntropyBackward0",
-      // p recomputed from x under create_graph, so the second derivative sees it
-      [](G g, S s) { const Tensor p = GradModeFast::enabled() ? where(unsqueeze(ne(s.a, 0.0), 1), softmax(s.x(), 1), 0.0) : s.probs;
-                     return unsqueeze(g * s.a, 1) * p - unsqueeze(g, 1) * s.b; },
+  {"NllLossBackward0",
+      [](G g, S s) { return -(unsqueeze(g, 1) * s.coefficients); },
       nullptr, nullptr},
   {"BinaryCrossEntropyBackward0",
       [](G g, S s) { return g * (s.x() - s.t()) / clamp_min(s.x() * (1.0 - s.x()), kBceEpsilon); },
@@ -88,29 +86,28 @@ constexpr LossRule kLossRules[] = {
 // clang-format on
 static_assert(node_names_unique(kLossRules));
 
-// a_i and B_ic of the header comment, as tensors of the logits' dtype.
-void row_coefficients(LossSaved& s, const Tensor& target, const Tensor& weight, std::int64_t ignore_index, double eps,
-                      std::int64_t rows, std::int64_t classes, Dtype dtype) {
-  s.a = make_tensor({rows}, dtype);
-  s.b = make_tensor({rows, classes}, dtype);
+// B_ic of the header comment (a constant of the log-probabilities' dtype); `row_weight` gets each
+// kept row's w_y.
+Tensor nll_coefficients(const Tensor& target, const Tensor& weight, std::int64_t ignore_index, double eps,
+                        std::int64_t rows, std::int64_t classes, Dtype dtype, std::vector<double>& row_weight) {
+  Tensor b = make_tensor({rows, classes}, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const std::int64_t* y = contiguous_data<std::int64_t>(target);
       const T* w = weight.defined() ? contiguous_data<T>(weight) : nullptr;
-      T* pa = contiguous_data<T>(s.a);
-      T* pb = contiguous_data<T>(s.b);
-      const double total_w = w ? std::accumulate(w, w + classes, 0.0) : static_cast<double>(classes);
+      T* pb = contiguous_data<T>(b);
       for (std::int64_t i = 0; i < rows; ++i) {
         const bool kept = y[i] != ignore_index;
         const double wy = kept ? (w ? static_cast<double>(w[y[i]]) : 1.0) : 0.0;
-        pa[i] = static_cast<T>(kept ? (1 - eps) * wy + eps * total_w / static_cast<double>(classes) : 0.0);
+        row_weight[i] = wy;
         for (std::int64_t c = 0; c < classes; ++c)
           pb[i * classes + c] = static_cast<T>(
               kept ? (c == y[i] ? (1 - eps) * wy : 0.0) + eps * (w ? static_cast<double>(w[c]) : 1.0) / classes : 0.0);
       }
     }
   });
+  return b;
 }
 
 }  // namespace
@@ -126,52 +123,39 @@ const std::vector<std::string>& fused::backward_names() {
   return names;
 }
 
-Tensor fused::cross_entropy_rows(const Tensor& x_in, const Tensor& target_in, const Tensor& weight_in,
-                                 std::int64_t ignore_index, double eps, double& total_weight) {
-  const Tensor x = dense(x_in), target = dense(target_in), weight = weight_in.defined() ? dense(weight_in) : weight_in;
-  const std::int64_t rows = x.size(0), classes = x.size(1);
-  // log-probabilities from the one softmax kernel; p = e^logp for the backward
-  Tensor logp = make_tensor({rows, classes}, x.dtype());
-  Tensor losses = make_tensor({rows}, x.dtype());
-  const std::int64_t* y = contiguous_data<std::int64_t>(target);
+Tensor fused::nll_rows(const Tensor& logp_in, const Tensor& target_in, const Tensor& weight_in,
+                       std::int64_t ignore_index, double eps, double& total_weight) {
+  const Tensor logp = dense(logp_in), target = dense(target_in);
+  const Tensor weight = weight_in.defined() ? dense(weight_in) : weight_in;
+  const std::int64_t rows = logp.size(0), classes = logp.size(1);
   std::vector<double> row_weight(static_cast<std::size_t>(rows), 0.0);
-  dispatch(x.dtype(), [&](auto tag) {
+  Tensor b = nll_coefficients(target, weight, ignore_index, eps, rows, classes, logp.dtype(), row_weight);
+  Tensor losses = make_tensor({rows}, logp.dtype());
+  dispatch(logp.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      kernels::softmax_lines(contiguous_data<T>(x), contiguous_data<T>(logp), rows, classes, 1, true);
-      const T* lp = contiguous_data<T>(logp);
-      const T* w = weight.defined() ? contiguous_data<T>(weight) : nullptr;
+      const T *lp = contiguous_data<T>(logp), *pb = contiguous_data<T>(b);
       T* out = contiguous_data<T>(losses);
+      const std::int64_t* y = contiguous_data<std::int64_t>(target);
       for (std::int64_t i = 0; i < rows; ++i) {
-        if (y[i] == ignore_index) {
-          out[i] = 0;
-          continue;
-        }
-        const T* row = lp + i * classes;
-        const double wy = w ? static_cast<double>(w[y[i]]) : 1.0;
-        double loss = -(1 - eps) * wy * static_cast<double>(row[y[i]]);
-        if (eps > 0) {
-          double smooth = 0;
-          for (std::int64_t c = 0; c < classes; ++c) smooth += (w ? static_cast<double>(w[c]) : 1.0) * row[c];
-          loss -= eps / static_cast<double>(classes) * smooth;
-        }
+        double loss = 0;  // an ignored row is 0 even where its log-probabilities are not finite
+        if (y[i] != ignore_index)
+          for (std::int64_t c = 0; c < classes; ++c)
+            if (pb[i * classes + c] != T(0)) loss -= static_cast<double>(pb[i * classes + c]) * lp[i * classes + c];
         out[i] = static_cast<T>(loss);
-        row_weight[i] = wy;
       }
     }
   });
   // summed in row order: the mean's denominator has the same bits on any number of threads
   total_weight = std::accumulate(row_weight.begin(), row_weight.end(), 0.0);
-  if (should_record({&x_in})) {
-    LossSaved s{.input = SavedTensor(x_in)};
-    row_coefficients(s, target, weight, ignore_index, eps, rows, classes, x.dtype());
-    {
-      NoGradGuard no_grad;  // ignored rows get p = 0, so a NaN logit there cannot reach the gradient
-      s.probs = where(unsqueeze(ne(s.a, 0.0), 1), exp(logp), 0.0);
-    }
-    record(rule_for(kLossRules, "CrossEntropyBackward0"), losses, {&x_in}, std::move(s));
-  }
+  if (should_record({&logp_in}))
+    record(rule_for(kLossRules, "NllLossBackward0"), losses, {&logp_in}, LossSaved{.coefficients = std::move(b)});
   return losses;
+}
+
+Tensor fused::cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tensor& weight,
+                                 std::int64_t ignore_index, double label_smoothing, double& total_weight) {
+  return nll_rows(log_softmax(logits, 1), target, weight, ignore_index, label_smoothing, total_weight);
 }
 
 Tensor fused::binary_cross_entropy(const Tensor& x, const Tensor& t) {

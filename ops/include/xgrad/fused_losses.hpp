@@ -9,9 +9,14 @@
 
 namespace xgrad::fused {
 
-// Per-row cross-entropy of logits [M, C] against class indices [M] (int64), with an optional class
-// weight [C] (a constant), rows whose target is `ignore_index` giving 0, and label smoothing.
-// `total_weight` receives Σ over kept rows of the target's weight (the mean's denominator).
+// Per-row negative log-likelihood of log-probabilities [M, C] against class indices [M] (int64), with
+// an optional class weight [C] (a constant), rows whose target is `ignore_index` giving 0, and label
+// smoothing (ε/C of each row's weight spread over the classes). `total_weight` receives Σ over kept
+// rows of the target's weight (the mean's denominator).
+Tensor nll_rows(const Tensor& log_probabilities, const Tensor& target, const Tensor& weight, std::int64_t ignore_index,
+                double label_smoothing, double& total_weight);
+
+// nll_rows over log_softmax(logits, 1): cross-entropy as torch composes it.
 Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tensor& weight, std::int64_t ignore_index,
                           double label_smoothing, double& total_weight);
 
