@@ -170,6 +170,14 @@ class ColBuffer {
 };
 
 // Runs f.template operator()<T>() for the floating dtype of t (float32 or float64).
+// The upstream gradient [N, OC, OH, OW] as [OC, N·OH·OW], the layout both backward products read.
+template <class T>
+Tensor grad_channel_major(const Tensor& grad_out, const ConvGeometry& g) {
+  Tensor gcm = make_tensor({g.oc, columns(g)}, grad_out.dtype(), "conv2d backward");
+  to_channel_major(contiguous_data<T>(grad_out), g.n, g.oc, g.oh * g.ow, contiguous_data<T>(gcm));
+  return gcm;
+}
+
 template <class F>
 Tensor by_dtype(Dtype dtype, F&& f) {
   if (dtype == kFloat64) return f(double{});
@@ -207,8 +215,7 @@ Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvG
   return by_dtype(grad_out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();
-    Tensor gcm = make_tensor({g.oc, P}, grad_out.dtype(), "conv2d backward");
-    to_channel_major(contiguous_data<T>(grad_out), g.n, g.oc, g.oh * g.ow, contiguous_data<T>(gcm));
+    const Tensor gcm = grad_channel_major<T>(grad_out, g);
     ColBuffer buffer;
     T* col = buffer.get<T>(g.groups * K * P, grad_out.dtype());
     kernels::GemmArgs a;  // col_g = W_gᵀ · grad_g
@@ -232,8 +239,7 @@ Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeome
     ColBuffer buffer;
     T* col = buffer.get<T>(g.groups * K * P, x.dtype());
     im2col(contiguous_data<T>(x), g, col);
-    Tensor gcm = make_tensor({g.oc, P}, x.dtype(), "conv2d backward");
-    to_channel_major(contiguous_data<T>(grad_out), g.n, g.oc, g.oh * g.ow, contiguous_data<T>(gcm));
+    const Tensor gcm = grad_channel_major<T>(grad_out, g);
     Tensor gw = make_tensor(g.weight_shape(), x.dtype(), "conv2d backward");
     kernels::GemmArgs a;  // gw_g = grad_g · col_gᵀ, one product over the whole batch
     a.tb = true, a.m = opg, a.n = K, a.k = P;

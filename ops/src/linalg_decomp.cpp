@@ -134,21 +134,27 @@ Tensor svd_backward(const Tensor& U, const Tensor& S, const Tensor& Vh, const Te
   return outer.defined() ? gA + outer : gA;
 }
 
-// The reduced SVD with a backward per factor; svd() adds full matrices on top (without gradient).
-std::tuple<Tensor, Tensor, Tensor> svd_primitive(const Tensor& A) {
+// U, S, Vh of A, raw: reduced (U [.., m, p], Vh [.., p, n]) or full (U [.., m, m], Vh [.., n, n]).
+std::tuple<Tensor, Tensor, Tensor> svd_raw(const Tensor& A, bool full) {
   const std::int64_t m = A.size(-2), n = A.size(-1), p = std::min(m, n), batch = batch_count(A);
   const Tensor a = A.detach().contiguous();
-  Tensor U = make_tensor(with_matrix(batch_shape(A), m, p), A.dtype());
+  Tensor U = make_tensor(with_matrix(batch_shape(A), m, full ? m : p), A.dtype());
   Shape s_shape = batch_shape(A);
   s_shape.push_back(p);
   Tensor S = make_tensor(s_shape, A.dtype());
-  Tensor Vh = make_tensor(with_matrix(batch_shape(A), p, n), A.dtype());
+  Tensor Vh = make_tensor(with_matrix(batch_shape(A), full ? n : p, n), A.dtype());
   on_float(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (auto failure = lapack::svd(contiguous_data<T>(a), contiguous_data<T>(U), contiguous_data<T>(S), contiguous_data<T>(Vh), batch, m, n,
-                                   /*full=*/false))
+    if (auto failure = lapack::svd(contiguous_data<T>(a), contiguous_data<T>(U), contiguous_data<T>(S),
+                                   contiguous_data<T>(Vh), batch, m, n, full))
       throw_failure("linalg.svd", A, failure, fmt::format("did not converge (LAPACK gesdd info {})", failure.info));
   });
+  return {U, S, Vh};
+}
+
+// The reduced SVD with a backward per factor; svd() adds full matrices on top (without gradient).
+std::tuple<Tensor, Tensor, Tensor> svd_primitive(const Tensor& A) {
+  auto [U, S, Vh] = svd_raw(A, false);
   if (should_record({&A})) {
     const LinalgSaved saved{.input = SavedTensor(A),
                             .factors = {SavedTensor(U.detach()), SavedTensor(S.detach()), SavedTensor(Vh.detach())}};
@@ -166,23 +172,6 @@ std::vector<Tensor> factors_for(const LinalgSaved& s, std::tuple<Tensor, Tensor>
   return {first, second};
 }
 
-// Full U [.., m, m] and Vh [.., n, n], raw.
-std::tuple<Tensor, Tensor, Tensor> svd_full(const Tensor& A) {
-  const std::int64_t m = A.size(-2), n = A.size(-1), p = std::min(m, n), batch = batch_count(A);
-  const Tensor a = A.detach().contiguous();
-  Tensor U = make_tensor(with_matrix(batch_shape(A), m, m), A.dtype());
-  Shape s_shape = batch_shape(A);
-  s_shape.push_back(p);
-  Tensor S = make_tensor(s_shape, A.dtype());
-  Tensor Vh = make_tensor(with_matrix(batch_shape(A), n, n), A.dtype());
-  on_float(A.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if (auto failure = lapack::svd(contiguous_data<T>(a), contiguous_data<T>(U), contiguous_data<T>(S), contiguous_data<T>(Vh), batch, m, n,
-                                   /*full=*/true))
-      throw_failure("linalg.svd", A, failure, fmt::format("did not converge (LAPACK gesdd info {})", failure.info));
-  });
-  return {U, S, Vh};
-}
 
 }  // namespace
 
@@ -270,7 +259,7 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices, std:
     // rows of Vh. Those span the orthogonal complement, which is not unique: as in torch, they are
     // constants, and gradients reaching them are ignored.
     const std::int64_t p = std::min(m, n);
-    auto [u_full, s_full, vh_full] = svd_full(A);
+    auto [u_full, s_full, vh_full] = svd_raw(A, /*full=*/true);
     auto [u, s, vh] = svd_primitive(A);
     return {cat({u, narrow(u_full, -1, p, m - p)}, -1), s, cat({vh, narrow(vh_full, -2, p, n - p)}, -2)};
   }
