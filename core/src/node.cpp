@@ -112,12 +112,6 @@ SavedTensor SavedTensor::output(const Tensor& y) {
   return saved;
 }
 
-namespace {
-thread_local const std::shared_ptr<Node>* applying = nullptr;
-}
-
-detail::ApplyingNodeScope::ApplyingNodeScope(const std::shared_ptr<Node>* node) : previous(applying) { applying = node; }
-detail::ApplyingNodeScope::~ApplyingNodeScope() { applying = previous; }
 
 Tensor SavedTensor::get() const {
   if (tensor_.defined() && tensor_.version() != version_)
@@ -125,6 +119,7 @@ Tensor SavedTensor::get() const {
         "a tensor of shape {} saved for backward was modified by an in-place operation (saved at version {}, "
         "now at version {})",
         shape_str(tensor_.shape()), version_, tensor_.version()));
+  const std::shared_ptr<Node>* applying = detail::applying_node;
   if (is_output_ && applying && GradModeFast::enabled()) {
     // the same memory, again the result of its node (the one whose backward reads it): a derivative
     // through it reaches the op's input

@@ -119,7 +119,8 @@ BinarySaved saved_operands(const BinaryRule& row, const Tensor& a, const Tensor&
   return BinarySaved{reads & kA ? SavedTensor(a) : SavedTensor(), reads & kB ? SavedTensor(b) : SavedTensor()};
 }
 
-Tensor apply(const BinaryRule& row, const Tensor& a, const Tensor& b) {
+// Inlined into each op, so the row is a constant there and its kernel a direct call.
+[[gnu::always_inline]] inline Tensor apply(const BinaryRule& row, const Tensor& a, const Tensor& b) {
   Tensor out = row.forward(a, b);
   if (should_record({&a, &b})) record(row, out, {&a, &b}, saved_operands(row, a, b));
   return out;

@@ -207,7 +207,8 @@ Tensor abs_backward(const Tensor& g, const SavedTensor& x) {
 }
 
 // Runs a row: the kernel, then (when recording) the node with what its gradient reads.
-Tensor apply(const UnaryRule& row, const Tensor& x, double a = 0, double b = 0) {
+// Inlined into each op, so the row is a constant there and its kernel a direct call.
+[[gnu::always_inline]] inline Tensor apply(const UnaryRule& row, const Tensor& x, double a = 0, double b = 0) {
   Tensor y = row.forward(x, a, b);
   if (should_record({&x}))
     record(row, y, {&x},

@@ -76,9 +76,10 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t);
 namespace detail {
 // Marks the node whose backward runs on this thread (the engine sets it around apply), so that a
 // saved output read there comes back attached to it (SavedTensor::output).
+inline thread_local const std::shared_ptr<Node>* applying_node = nullptr;
 struct ApplyingNodeScope {
-  explicit ApplyingNodeScope(const std::shared_ptr<Node>* node);
-  ~ApplyingNodeScope();
+  explicit ApplyingNodeScope(const std::shared_ptr<Node>* node) : previous(applying_node) { applying_node = node; }
+  ~ApplyingNodeScope() { applying_node = previous; }
   ApplyingNodeScope(const ApplyingNodeScope&) = delete;
   ApplyingNodeScope& operator=(const ApplyingNodeScope&) = delete;
   const std::shared_ptr<Node>* previous;
