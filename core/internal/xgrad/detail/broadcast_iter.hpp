@@ -32,6 +32,7 @@ void for_each_row_range(const Shape& out, const std::vector<std::int64_t>& sa, c
     if (first == 0 && last > 0) row(0, 0, 0, 0, 0, 1);
     return;
   }
+  if (first >= last) return;  // no rows (an empty shape: its sizes would divide by 0 below)
   const std::int64_t inner = out[nd - 1];
   std::vector<std::int64_t> index(nd, 0);
   std::int64_t a = 0, b = 0;
