@@ -27,28 +27,6 @@ std::int64_t checked_position(const char* op, std::int64_t value, std::int64_t s
   return value;
 }
 
-// Calls f(position_in_index, offset_in_target) for every element of `index`, where the target offset
-// has the index value in place of coordinate `dim` (gather/scatter addressing).
-template <class F>
-void for_each_indexed(const char* op, const Tensor& index, const Shape& target, std::int64_t dim, F f) {
-  const Shape& ishape = index.shape();
-  const auto nd = static_cast<std::int64_t>(ishape.size());
-  const auto strides = detail::broadcast_strides(target, target);
-  std::vector<std::int64_t> coord(nd, 0);
-  const Tensor index_values = dense(index);
-  const std::int64_t* idx = contiguous_data<std::int64_t>(index_values);
-  for (std::int64_t i = 0, n_ = index.numel(); i < n_; ++i) {
-    std::int64_t offset = 0;
-    for (std::int64_t k = 0; k < nd; ++k)
-      offset += (k == dim ? checked_position(op, idx[i], target[k], dim) : coord[k]) * strides[k];
-    f(i, offset);
-    for (std::int64_t k = nd - 1; k >= 0; --k) {
-      if (++coord[k] < ishape[k]) break;
-      coord[k] = 0;
-    }
-  }
-}
-
 // The common layout of gather/scatter_add (nll_loss, max_pool2d): along the last dimension, the index
 // covering whole rows of the target. Then row r of the index addresses row r of the target, and the
 // rows can go to threads. Returns the row lengths {target, index}, or nothing for other layouts.
@@ -60,9 +38,40 @@ std::optional<std::pair<std::int64_t, std::int64_t>> last_dim_rows(const Shape& 
   return std::pair{target[d], index.size(d)};
 }
 
-// Every index value in [0, size), checked before threads touch memory (an error names the first).
-void check_range(const char* op, const std::int64_t* idx, std::int64_t count, std::int64_t size, std::int64_t dim) {
-  for (std::int64_t i = 0; i < count; ++i) checked_position(op, idx[i], size, dim);
+// Calls f(position_in_index, offset_in_target) for every element of `index`, where the target offset
+// has the index value in place of coordinate `dim` (gather/scatter addressing). In the last-dimension
+// layout above, the indices are checked first and then whole rows go to threads: f may run on several
+// threads at once, for elements of different rows (which address different target rows), each row's
+// elements in order, so the bits do not depend on the thread count.
+template <class F>
+void for_each_indexed(const char* op, const Tensor& index, const Shape& target, std::int64_t dim, F f) {
+  const Tensor index_values = dense(index);
+  const std::int64_t* idx = contiguous_data<std::int64_t>(index_values);
+  if (const auto rows = last_dim_rows(target, dim, index)) {
+    const std::int64_t n = rows->first, m = rows->second;
+    for (std::int64_t i = 0, count = index.numel(); i < count; ++i) checked_position(op, idx[i], n, dim);
+    parallel_for(0, index.numel() / std::max<std::int64_t>(m, 1),
+                 std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(m, 1)),
+                 [&](std::int64_t first, std::int64_t last) {
+                   for (std::int64_t r = first; r < last; ++r)
+                     for (std::int64_t j = 0; j < m; ++j) f(r * m + j, r * n + idx[r * m + j]);
+                 });
+    return;
+  }
+  const Shape& ishape = index.shape();
+  const auto nd = static_cast<std::int64_t>(ishape.size());
+  const auto strides = detail::broadcast_strides(target, target);
+  std::vector<std::int64_t> coord(nd, 0);
+  for (std::int64_t i = 0, n_ = index.numel(); i < n_; ++i) {
+    std::int64_t offset = 0;
+    for (std::int64_t k = 0; k < nd; ++k)
+      offset += (k == dim ? checked_position(op, idx[i], target[k], dim) : coord[k]) * strides[k];
+    f(i, offset);
+    for (std::int64_t k = nd - 1; k >= 0; --k) {
+      if (++coord[k] < ishape[k]) break;
+      coord[k] = 0;
+    }
+  }
 }
 
 void check_gather_shapes(const char* op, const Tensor& t, std::int64_t d, const Tensor& index) {
@@ -142,24 +151,11 @@ Tensor gather(const Tensor& t, std::int64_t dim, const Tensor& index) {
   check_gather_shapes("gather", t, d, index);
   Tensor out = make_tensor(index.shape(), t.dtype());
   const Tensor values = dense(t);
-  const auto rows = last_dim_rows(t.shape(), d, index);
-  const Tensor index_values = dense(index);
-  const std::int64_t* idx = contiguous_data<std::int64_t>(index_values);
-  if (rows) check_range("gather", idx, index.numel(), rows->first, d);
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* in = contiguous_data<T>(values);
     T* o = contiguous_data<T>(out);
-    if (!rows) {
-      for_each_indexed("gather", index, t.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[i] = in[offset]; });
-      return;
-    }
-    const std::int64_t n = rows->first, m = rows->second;
-    parallel_for(0, index.numel() / std::max<std::int64_t>(m, 1), std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(m, 1)),
-                 [&](std::int64_t first, std::int64_t last) {
-                   for (std::int64_t r = first; r < last; ++r)
-                     for (std::int64_t j = 0; j < m; ++j) o[r * m + j] = in[r * n + idx[r * m + j]];
-                 });
+    for_each_indexed("gather", index, t.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[i] = in[offset]; });
   });
   if (should_record({&t}))
     record(rule_for(kIndexRules, "GatherBackward0"), out, {&t}, IndexSaved{.in_shape = t.shape(), .dim = d, .index = index});
@@ -185,21 +181,7 @@ Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, co
     using T = decltype(tag);
     const T* in = contiguous_data<T>(src);
     T* o = contiguous_data<T>(out);
-    const auto rows = last_dim_rows(self.shape(), d, index);
-    if (!rows) {
-      for_each_indexed("scatter_add", index, self.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[offset] += in[i]; });
-      return;
-    }
-    const std::int64_t n = rows->first, m = rows->second;
-    const Tensor index_values = dense(index);
-    const std::int64_t* idx = contiguous_data<std::int64_t>(index_values);
-    check_range("scatter_add", idx, index.numel(), n, d);
-    // rows are independent and each is added in index order, so the bits do not depend on threads
-    parallel_for(0, index.numel() / std::max<std::int64_t>(m, 1), std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(m, 1)),
-                 [&](std::int64_t first, std::int64_t last) {
-                   for (std::int64_t r = first; r < last; ++r)
-                     for (std::int64_t j = 0; j < m; ++j) o[r * n + idx[r * m + j]] += in[r * m + j];
-                 });
+    for_each_indexed("scatter_add", index, self.shape(), d, [&](std::int64_t i, std::int64_t offset) { o[offset] += in[i]; });
   });
   if (should_record({&self, &src_in}))
     record(rule_for(kIndexRules, "ScatterAddBackward0"), out, {&self, &src_in}, IndexSaved{.dim = d, .index = index});
