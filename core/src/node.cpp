@@ -112,7 +112,6 @@ SavedTensor SavedTensor::output(const Tensor& y) {
   return saved;
 }
 
-
 Tensor SavedTensor::get() const {
   if (tensor_.defined() && tensor_.version() != version_)
     throw SavedTensorModified(fmt::format(

@@ -1,6 +1,6 @@
-// The normalization family: training-mode batch norm as one op. The forward is two passes over x
-// (per-channel sums in double, then y = x·a + b per channel); the composition it replaces made
-// about nine, and its backward about twelve.
+// The normalization family: training-mode batch norm as one op. The forward reads x three times per
+// channel (its mean, the squared deviations, in double; then y = x·a + b) and writes y once; the
+// composition it replaces made about nine passes, and its backward about twelve.
 //
 // With x̂ = (x − μ)·rstd over each channel's M = N·H·W values and ĝ = g·w:
 //   dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),   dw = Σ g·x̂,   db = Σ g
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels.hpp"
+#include "moments.hpp"
 #include "rule_tables.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/elementwise.hpp"
@@ -29,19 +30,6 @@ struct BatchNormSaved {
   double eps = 0;
 };
 
-// Σ f(p[k]) over a run in double, in 8 independent lanes (one chain of dependent adds would run at
-// a quarter of the adder's rate); the lanes are added in a fixed order, so the bits do not depend on
-// the thread count.
-template <class T, class F>
-double lane_sum(const T* p, std::int64_t n, F f) {
-  double lanes[8] = {};
-  std::int64_t k = 0;
-  for (; k + 8 <= n; k += 8)
-    for (int j = 0; j < 8; ++j) lanes[j] += f(p[k + j], k + j);
-  for (; k < n; ++k) lanes[0] += f(p[k], k);
-  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-}
-
 // x's layout as [N, C, M] with M the values per sample and channel.
 struct ChannelLayout {
   std::int64_t batch = 0, channels = 0, inner = 0;
@@ -50,10 +38,10 @@ struct ChannelLayout {
   std::int64_t count() const { return batch * inner; }
 };
 
-// f(run of `inner` values) for each sample's part of channel c.
-template <class T, class F>
-void for_channel_runs(const T* base, const ChannelLayout& l, std::int64_t c, F f) {
-  for (std::int64_t n = 0; n < l.batch; ++n) f(base + (n * l.channels + c) * l.inner);
+// f(offset of a run of `inner` values) for each sample's part of channel c.
+template <class F>
+void for_channel_runs(const ChannelLayout& l, std::int64_t c, F f) {
+  for (std::int64_t n = 0; n < l.batch; ++n) f((n * l.channels + c) * l.inner);
 }
 
 Shape per_channel_shape(const Tensor& x) {
@@ -104,12 +92,12 @@ Grads batch_norm_grads_fused(const Tensor& g_in, const BatchNormSaved& s, const 
         for (std::int64_t c = first; c < last; ++c) {
           const double mu = mp[c], rstd = rp[c];
           double sum_g = 0, sum_gc = 0;  // Σg, Σg·(x − μ)
-          for (std::int64_t n = 0; n < l.batch; ++n) {
-            const std::int64_t at = (n * l.channels + c) * l.inner;
+          for_channel_runs(l, c, [&](std::int64_t at) {
             const T* xr = xp + at;
-            sum_g += lane_sum(gp + at, l.inner, [](T v, std::int64_t) { return static_cast<double>(v); });
-            sum_gc += lane_sum(gp + at, l.inner, [&](T v, std::int64_t k) { return static_cast<double>(v) * (xr[k] - mu); });
-          }
+            sum_g += kernels::lane_sum(gp + at, l.inner, [](T v, std::int64_t) { return static_cast<double>(v); });
+            sum_gc += kernels::lane_sum(gp + at, l.inner,
+                                        [&](T v, std::int64_t k) { return static_cast<double>(v) * (xr[k] - mu); });
+          });
           dbp[c] = static_cast<T>(sum_g);
           dwp[c] = static_cast<T>(sum_gc * rstd);
           if (!dxp) continue;
@@ -117,10 +105,9 @@ Grads batch_norm_grads_fused(const Tensor& g_in, const BatchNormSaved& s, const 
           // dx = w·rstd·(g − Σg/M − (x − μ)·rstd²·Σg(x − μ)/M) = a·g + b·x + c0
           const double a = wc * rstd, b = -wc * rstd * rstd * rstd * sum_gc / m;
           const double c0 = -a * sum_g / m - b * mu;
-          for (std::int64_t n = 0; n < l.batch; ++n) {
-            const std::int64_t at = (n * l.channels + c) * l.inner;
+          for_channel_runs(l, c, [&](std::int64_t at) {
             for (std::int64_t k = 0; k < l.inner; ++k) dxp[at + k] = static_cast<T>(a * gp[at + k] + b * xp[at + k] + c0);
-          }
+          });
         }
       });
     }
@@ -167,24 +154,15 @@ fused::BatchNormTrainResult fused::batch_norm_train(const Tensor& x_in, const Te
       const T* bp = b.defined() ? contiguous_data<T>(b) : nullptr;
       parallel_for(0, l.channels, 1, [&](std::int64_t first, std::int64_t last) {
         for (std::int64_t c = first; c < last; ++c) {
-          // mean, then the squared deviations from it: two reads of the channel, in double
-          double total = 0;
-          for_channel_runs(xp, l, c, [&](const T* run) {
-            total += lane_sum(run, l.inner, [](T v, std::int64_t) { return static_cast<double>(v); });
-          });
-          const double mu = total / static_cast<double>(l.count());
-          double m2 = 0;
-          for_channel_runs(xp, l, c, [&](const T* run) {
-            m2 += lane_sum(run, l.inner, [mu](T v, std::int64_t) { return (v - mu) * (v - mu); });
-          });
-          const double var = m2 / static_cast<double>(l.count());
+          const kernels::Moments stats = kernels::moments<T>(
+              [&](auto run) { for_channel_runs(l, c, [&](std::int64_t at) { run(xp + at, l.inner); }); }, l.count());
+          const double mu = stats.mean, var = stats.m2 / static_cast<double>(l.count());
           const double inv = 1.0 / std::sqrt(var + eps);
           const double scale = inv * (wp ? static_cast<double>(wp[c]) : 1.0);
           const double shift = (bp ? static_cast<double>(bp[c]) : 0.0) - mu * scale;
-          for (std::int64_t n = 0; n < l.batch; ++n) {
-            const std::int64_t at = (n * l.channels + c) * l.inner;
+          for_channel_runs(l, c, [&](std::int64_t at) {
             for (std::int64_t k = 0; k < l.inner; ++k) yp[at + k] = static_cast<T>(xp[at + k] * scale + shift);
-          }
+          });
           mp[c] = static_cast<T>(mu);
           vp[c] = static_cast<T>(var);
           rp[c] = static_cast<T>(inv);

@@ -134,12 +134,12 @@ Tensor fused::nll_rows(const Tensor& logp_in, const Tensor& target_in, const Ten
     if constexpr (std::is_floating_point_v<T>) {
       const T *lp = contiguous_data<T>(logp), *pb = contiguous_data<T>(b);
       T* out = contiguous_data<T>(losses);
-      const std::int64_t* y = contiguous_data<std::int64_t>(target);
       for (std::int64_t i = 0; i < rows; ++i) {
-        double loss = 0;  // an ignored row is 0 even where its log-probabilities are not finite
-        if (y[i] != ignore_index)
-          for (std::int64_t c = 0; c < classes; ++c)
-            if (pb[i * classes + c] != T(0)) loss -= static_cast<double>(pb[i * classes + c]) * lp[i * classes + c];
+        // only classes with a coefficient: an ignored row (all 0) is 0 even where its log-probabilities
+        // are not finite, and so is a class without weight
+        double loss = 0;
+        for (std::int64_t c = 0; c < classes; ++c)
+          if (pb[i * classes + c] != T(0)) loss -= static_cast<double>(pb[i * classes + c]) * lp[i * classes + c];
         out[i] = static_cast<T>(loss);
       }
     }

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <string_view>
 
 #include "kernels.hpp"
+#include "moments.hpp"
 #include "rule_tables.hpp"
 #include "xgrad/arithmetic.hpp"
 #include "xgrad/compare.hpp"
@@ -121,7 +121,10 @@ constexpr Rule<ReduceSaved> kReduceRules[] = {
   {"MaxBackward1",    shared_among_all},  // max(): shared among ties
   {"MinBackward1",    shared_among_all},
   {"AmaxBackward0",   shared_along_dim},  // amax(dim): shared among ties (torch documents it)
-  // 2·(x − mean)/(n − correction), not through mean's own gradient (which is 0·NaN beside an inf)
+  // 2·(x − mean)/(n − correction), not through mean's own gradient (which is 0·NaN beside an inf).
+  // Where torch 1.13 is wrong this keeps the math: one element gives a NaN gradient of the input's
+  // shape (torch's VarBackward fails with a shape error), and var(x, {}) reduces everything with
+  // gradient 2(x − mean)/(n − 1) (torch gives ±inf).
   {"VarBackward0",    [](G g, S s) { return Grads{deviations(s) * (reshape(g, s.kshape) * (2.0 / s.divisor))}; }},
   // var's with g/(2·std), and 0 where std == 0 (a constant slice: (x − mean)/(std + eps) must not turn
   // NaN); the divisor is kept from 0 so the branch not taken stays finite under create_graph
@@ -280,10 +283,7 @@ Tensor moments(const char* op, const Tensor& t, const std::vector<bool>& mask, d
                    [&](std::int64_t first, std::int64_t last) {
                      for (std::int64_t r = first; r < last; ++r) {
                        const T* row = x + r * n;
-                       double mean = 0, m2 = 0;
-                       for (std::int64_t k = 0; k < n; ++k) mean += row[k];
-                       mean /= static_cast<double>(n);
-                       for (std::int64_t k = 0; k < n; ++k) m2 += (row[k] - mean) * (row[k] - mean);
+                       const double m2 = kernels::moments<T>([&](auto run) { run(row, n); }, n).m2;
                        const double v = n == 0 ? std::numeric_limits<double>::quiet_NaN() : m2 / divisor;
                        o[r] = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
                      }
@@ -293,15 +293,14 @@ Tensor moments(const char* op, const Tensor& t, const std::vector<bool>& mask, d
   return out;
 }
 
-Tensor var_or_std(const char* op, const Rule<ReduceSaved>& row, const Tensor& t, const Dims& dims, bool unbiased,
-                  bool keepdim) {
+Tensor var_or_std(const char* op, const Rule<ReduceSaved>& row, bool take_sqrt, const Tensor& t, const Dims& dims,
+                  bool unbiased, bool keepdim) {
   if (!t.is_floating_point())
     throw Error(fmt::format("{}: input must be floating point, got {}", op, dtype_name(t.dtype())));
   const auto mask = dim_mask(op, t.shape(), dims);
   const Shape kshape = keepdim_shape(t.shape(), mask);
   const auto divisor = static_cast<double>(std::max<std::int64_t>(count_reduced(t.shape(), mask) - (unbiased ? 1 : 0), 0));
-  Tensor y = moments(op, t, mask, divisor, row.node == std::string_view("StdBackward0"),
-                     keepdim ? kshape : dropped_shape(t.shape(), mask));
+  Tensor y = moments(op, t, mask, divisor, take_sqrt, keepdim ? kshape : dropped_shape(t.shape(), mask));
   if (should_record({&t})) {
     Dims reduced;
     for (std::size_t d = 0; d < mask.size(); ++d)
@@ -316,11 +315,11 @@ Tensor var_or_std(const char* op, const Rule<ReduceSaved>& row, const Tensor& t,
 }  // namespace
 
 Tensor var(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
-  return var_or_std("var", rule_for(kReduceRules, "VarBackward0"), t, dims, unbiased, keepdim);
+  return var_or_std("var", rule_for(kReduceRules, "VarBackward0"), false, t, dims, unbiased, keepdim);
 }
 Tensor var(const Tensor& t) { return var(t, {}, true, false); }
 Tensor std(const Tensor& t, const Dims& dims, bool unbiased, bool keepdim) {
-  return var_or_std("std", rule_for(kReduceRules, "StdBackward0"), t, dims, unbiased, keepdim);
+  return var_or_std("std", rule_for(kReduceRules, "StdBackward0"), true, t, dims, unbiased, keepdim);
 }
 Tensor std(const Tensor& t) { return std(t, {}, true, false); }
 

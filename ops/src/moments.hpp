@@ -1,0 +1,42 @@
+// Mean and sum of squared deviations of a set of values, two passes in double: the statistics of
+// var/std (reduce.cpp) and of training-mode batch norm (batch_norm.cpp).
+#pragma once
+#include <cstdint>
+
+namespace xgrad::kernels {
+
+// Σ f(p[k], k) over a run in double, in 8 independent lanes (one chain of dependent adds would run at
+// a quarter of the adder's rate); the lanes are added in a fixed order, so the bits do not depend on
+// the thread count.
+template <class T, class F>
+double lane_sum(const T* p, std::int64_t n, F f) {
+  double lanes[8] = {};
+  std::int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; ++j) lanes[j] += f(p[k + j], k + j);
+  for (; k < n; ++k) lanes[0] += f(p[k], k);
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
+struct Moments {
+  double mean = 0;
+  double m2 = 0;  // Σ (x − mean)²
+};
+
+// The values are `count` in all, handed out as runs: for_each_run(g) calls g(pointer, length) for each
+// run. The mean first, then the squared deviations from it (exact where E[x²] − mean² would cancel).
+template <class T, class ForEachRun>
+Moments moments(ForEachRun for_each_run, std::int64_t count) {
+  double total = 0;
+  for_each_run([&](const T* run, std::int64_t n) {
+    total += lane_sum(run, n, [](T v, std::int64_t) { return static_cast<double>(v); });
+  });
+  Moments m;
+  m.mean = total / static_cast<double>(count);
+  for_each_run([&](const T* run, std::int64_t n) {
+    m.m2 += lane_sum(run, n, [mean = m.mean](T v, std::int64_t) { return (v - mean) * (v - mean); });
+  });
+  return m;
+}
+
+}  // namespace xgrad::kernels
