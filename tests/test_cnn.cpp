@@ -418,6 +418,9 @@ TEST_CASE("float32 conv2d and conv_transpose2d agree with float64 over strides, 
       {"depthwise", {2, 8, 9, 9}, {8, 1, 3, 3}, 1, 1, 1, 8, false},
       {"same padding, even kernel", {2, 3, 8, 7}, {4, 3, 4, 2}, 1, xg::kSame, 1, 1, false},
       {"1x1", {5, 16, 6, 6}, {24, 16, 1, 1}, 1, 0, 1, 1, false},
+      // oneDNN's Winograd primitives (forward and input gradient; 64 x 64 also the weight gradient)
+      {"3x3, 32 -> 64 channels", {3, 32, 10, 9}, {64, 32, 3, 3}, 1, 1, 1, 1, false},
+      {"3x3, 64 -> 64 channels, odd size", {2, 64, 13, 11}, {64, 64, 3, 3}, 1, 1, 1, 1, false},
       {"transpose, stride 2", {2, 4, 6, 5}, {4, 3, 3, 3}, 2, 1, 1, 1, true},
       {"transpose, groups 2, dilation 2", {2, 4, 5, 5}, {4, 2, 3, 3}, 1, 0, 2, 2, true},
   };
