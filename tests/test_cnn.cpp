@@ -488,6 +488,34 @@ TEST_CASE("max_pool2d: NaN wins its windows and receives the gradient; indices a
   CHECK(xg::max_pool2d(xg::zeros({3, 8, 8}), 2).shape() == xg::Shape{3, 4, 4});  // unbatched
 }
 
+// float32 2x2 / stride-2 windows run their own kernel (ops/src/max_pool_2x2.cpp); float64 the
+// general search. On values with many ties and NaNs, at odd sizes (an unused last row and column) and
+// rows of more than 16 windows, both pick the same windows and route the gradient the same way.
+TEST_CASE("max_pool2d 2x2 kernel: the same windows, values and gradients as the general search") {
+  xg::manual_seed(31);
+  for (const xg::Shape& shape : {xg::Shape{2, 3, 28, 28}, xg::Shape{1, 2, 9, 71}, xg::Shape{3, 1, 2, 2}}) {
+    const std::string shape_name = xg::shape_str(shape);
+    CAPTURE(shape_name);
+    // integers in [-2, 2] (ties in most windows), and NaN where the draw is 2
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    auto x64 = xg::randint(-2, 3, shape).to(xg::kFloat64);
+    x64 = xg::where(xg::eq(x64, 2.0), nan, x64);
+    const auto x32 = x64.to(xg::kFloat32).requires_grad_();
+    x64.requires_grad_();
+    auto [v64, i64] = xg::max_pool2d_with_indices(x64, 2);
+    auto [v32, i32] = xg::max_pool2d_with_indices(x32, 2);
+    CHECK(xg::equal(i32, i64));
+    const auto v32d = v32.detach().to(xg::kFloat64), v64d = v64.detach();
+    CHECK(xg::equal(xg::ne(v32d, v32d), xg::ne(v64d, v64d)));  // NaN in the same windows
+    CHECK(xg::equal(xg::where(xg::ne(v32d, v32d), 0.0, v32d), xg::where(xg::ne(v64d, v64d), 0.0, v64d)));
+    CHECK(v32.grad_fn_name() == "MaxPool2DWithIndicesBackward0");
+    const auto g = xg::randint(1, 9, v64.shape()).to(xg::kFloat64);  // exact in float32
+    v64.backward(g);
+    v32.backward(g.to(xg::kFloat32));
+    CHECK(xg::equal(x32.grad().to(xg::kFloat64), x64.grad()));
+  }
+}
+
 TEST_CASE("Conv2d: weight and bias with torch's shapes, names and initialization; options builder") {
   xg::manual_seed(3);
   xg::nn::Conv2d plain(3, 4, 3);

@@ -1,12 +1,13 @@
-// The index family's rule table (index_select, index_add, gather, scatter_add in indexing.cpp; tensor
-// indexing, index_put_ and scatter in tensor_index.cpp). Each gradient is the op's adjoint: a gather
-// is undone by a scatter-add into zeros, and the other way round.
+// The index family's rule table (index_select, index_add, gather, scatter_add in indexing.cpp;
+// max_pool2d in pool.cpp; tensor indexing, index_put_ and scatter in tensor_index.cpp). Each gradient
+// is the op's adjoint: a gather is undone by a scatter-add into zeros, and the other way round.
 #pragma once
 #include <vector>
 
 #include "xgrad/detail/rule.hpp"
 #include "xgrad/factories.hpp"
 #include "xgrad/indexing.hpp"
+#include "xgrad/shape_ops.hpp"
 
 namespace xgrad {
 
@@ -40,6 +41,11 @@ inline constexpr Rule<IndexSaved> kIndexRules[] = {
   // node                   dL/d(inputs)
   {"IndexSelectBackward0",  [](index_rules::G g, index_rules::S s) { return Grads{index_add(zeros(s.in_shape, g.dtype()), s.dim, s.index, g)}; }},
   {"GatherBackward0",       [](index_rules::G g, index_rules::S s) { return Grads{scatter_add(zeros(s.in_shape, g.dtype()), s.dim, s.index, g)}; }},
+  // max_pool2d (pool.cpp): a gather over each [N, C] plane of flat H·W positions, index [N, C, OH·OW]
+  {"MaxPool2DWithIndicesBackward0", [](index_rules::G g, index_rules::S s) {
+      const Shape& in = s.in_shape;
+      const Tensor planes = scatter_add(zeros({in[0], in[1], in[2] * in[3]}, g.dtype()), 2, s.index, reshape(g, s.index.shape()));
+      return Grads{reshape(planes, in)}; }},
   {"IndexAddBackward0",     [](index_rules::G g, index_rules::S s) { return Grads{g, index_select(g, s.dim, s.index)}; }},      // self, source
   {"ScatterAddBackward0",   [](index_rules::G g, index_rules::S s) { return Grads{g, gather(g, s.dim, s.index)}; }},            // self, src
   // scatter: the overwritten elements of self get nothing; src gets what lands where it went

@@ -1,8 +1,12 @@
 // Pooling as compositions of differentiable ops, so every order of derivative comes from theirs:
-//   max_pool2d          = gather(x, argmax indices)        (the index search is the only kernel here)
+//   max_pool2d          = x's values at the argmax indices, recorded as a gather over each plane
+//                         (the index search is the kernel here; 2x2 / stride 2 in max_pool_2x2.cpp)
 //   avg_pool2d          = depthwise conv2d with a ones kernel, times constant 1/divisor per window
 //   adaptive_avg_pool2d = P_h · x · P_wᵀ with constant averaging matrices
 #include "xgrad/pool.hpp"
+
+#include "index_rules.hpp"
+#include "max_pool_2x2.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -199,12 +203,24 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, IntPair k
   const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   Tensor indices = make_tensor({n, c, win.oh, win.ow}, kInt64, op);
   const Tensor xd = x.detach().contiguous();
-  if (x.dtype() == kFloat64)
-    argmax_windows(contiguous_data<double>(xd), n * c, h, w, win, taps, contiguous_data<std::int64_t>(indices));
-  else
-    argmax_windows(contiguous_data<float>(xd), n * c, h, w, win, taps, contiguous_data<std::int64_t>(indices));
-  const Tensor values = reshape(gather(reshape(x, {n, c, h * w}), 2, reshape(indices, {n, c, win.oh * win.ow})),
-                                {n, c, win.oh, win.ow});
+  Tensor values;
+  const bool two_by_two = kernel == IntPair{2, 2} && win.stride == IntPair{2, 2} && padding == IntPair{0, 0} &&
+                          dilation == IntPair{1, 1} && win.oh == h / 2 && win.ow == w / 2;
+  if (x.dtype() == kFloat32 && two_by_two && pool_kernels::has_max_pool_2x2() && h * w < (std::int64_t{1} << 31)) {
+    values = make_tensor({n, c, win.oh, win.ow}, kFloat32, op);
+    pool_kernels::max_pool_2x2(contiguous_data<float>(xd), n * c, h, w, contiguous_data<float>(values),
+                               contiguous_data<std::int64_t>(indices));
+  } else {
+    if (x.dtype() == kFloat64)
+      argmax_windows(contiguous_data<double>(xd), n * c, h, w, win, taps, contiguous_data<std::int64_t>(indices));
+    else
+      argmax_windows(contiguous_data<float>(xd), n * c, h, w, win, taps, contiguous_data<std::int64_t>(indices));
+    values = reshape(gather(reshape(xd, {n, c, h * w}), 2, reshape(indices, {n, c, win.oh * win.ow})),
+                     {n, c, win.oh, win.ow});
+  }
+  if (should_record({&x}))
+    record(rule_for(kIndexRules, "MaxPool2DWithIndicesBackward0"), values, {&x},
+           IndexSaved{.in_shape = x.shape(), .dim = 2, .index = reshape(indices, {n, c, win.oh * win.ow})});
   return {restore(values, x_in), restore(indices, x_in)};
 }
 
