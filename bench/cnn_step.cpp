@@ -3,7 +3,8 @@
 // Prints "cnn_step_ms", "forward_ms" and, per layer kind, its part of the forward
 // ("<kind>_fwd_ms"), to see where a step goes (perf on this binary shows the backward's), and the
 // first max-pool alone.
-// Usage: bench_cnn_step <threads> [--keep-memory]
+// Usage: bench_cnn_step <threads> [--keep-memory] [--steps N]
+// --steps N runs N training steps and nothing else (for perf record).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +56,11 @@ int main(int argc, char** argv) {
     xg::nn::functional::cross_entropy(forward(), y).backward();
     opt.step();
   };
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--steps") {
+      for (int k = std::atoi(argv[i + 1]); k > 0; --k) step();
+      return 0;
+    }
   std::printf("cnn_step_ms %.4f\n", bench::best_seconds(5, 10, step) * 1e3);
   std::printf("forward_ms %.4f\n", bench::best_seconds(5, 10, forward) * 1e3);
 

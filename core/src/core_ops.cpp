@@ -1,6 +1,7 @@
 // sum_to/expand (each the other's backward), dtype casts, clone and gradient accumulation.
 #include <algorithm>
 #include <fmt/format.h>
+#include <optional>
 
 #include "xgrad/detail/bfloat16.hpp"
 #include "xgrad/detail/broadcast_iter.hpp"
@@ -41,6 +42,22 @@ bool summed_trailing_columns(const Shape& to, const Shape& from) {
   return std::equal(to.begin(), to.begin() + kept, from.begin());
 }
 
+// `to` is `from` with leading and trailing dimensions set to 1 around a kept middle run (a
+// per-channel sum: [N, C, H, W] -> [1, C, 1, 1]). Gives the rows, kept values and run length.
+struct OuterInner {
+  std::int64_t outer = 1, kept = 1, inner = 1;
+};
+std::optional<OuterInner> summed_outer_and_inner(const Shape& to, const Shape& from) {
+  if (to.size() != from.size()) return std::nullopt;
+  std::size_t first = 0, last = to.size();
+  while (first < last && to[first] == 1) ++first;
+  while (last > first && to[last - 1] == 1) --last;
+  if (first == last || !std::equal(to.begin() + first, to.begin() + last, from.begin() + first)) return std::nullopt;
+  OuterInner r;
+  for (std::size_t d = 0; d < from.size(); ++d) (d < first ? r.outer : d < last ? r.kept : r.inner) *= from[d];
+  return r;
+}
+
 }  // namespace
 
 Tensor sum_to(const Tensor& t, const Shape& shape) {
@@ -79,6 +96,21 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
         parallel_for(0, kept, std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(columns, 1)),
                      [&](std::int64_t first, std::int64_t last) {
                        for (std::int64_t r = first; r < last; ++r) dst[r] = detail::sum_contiguous(in + r * columns, columns);
+                     });
+        return;
+      }
+      // Per kept value (a channel), its rows of `inner` values in order, added in double; channels
+      // in parallel. (The general loop below added each row into a T one channel at a time.)
+      if (const auto split = summed_outer_and_inner(shape, t.shape()); kept > 0 && split) {
+        const auto [outer, channels, inner] = *split;
+        parallel_for(0, channels, std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(outer * inner, 1)),
+                     [&](std::int64_t first, std::int64_t last) {
+                       for (std::int64_t k = first; k < last; ++k) {
+                         double total = 0;
+                         for (std::int64_t r = 0; r < outer; ++r)
+                           total += static_cast<double>(detail::sum_contiguous(in + (r * channels + k) * inner, inner));
+                         dst[k] = static_cast<T>(total);
+                       }
                      });
         return;
       }
