@@ -34,7 +34,8 @@ void check(const std::string& what, const Fn& fn, const Inputs& inputs, bool sec
   for (const auto& t : leaves)
     if (t.is_floating_point() && t.requires_grad()) wrt.push_back(t);
   if (out.requires_grad()) {
-    const auto grads = xg::autograd::grad({out}, wrt, {xg::ones_like(out)}, true, true, true);
+    // The upstream gradient requires grad too, so a backward that reads only it (max-pool's) records.
+    const auto grads = xg::autograd::grad({out}, wrt, {xg::ones_like(out).requires_grad_()}, true, true, true);
     for (const auto& g : grads)
       if (g.defined()) note_graph(g);
   }
@@ -382,12 +383,13 @@ TEST_CASE("gradcheck: convolutions (sweeps in test_cnn.cpp)") {
         {rnd({1, 2, 3, 3}), rnd({2, 3, 3, 3})});
 }
 
-TEST_CASE("gradcheck: pad and ceil_mode pooling (compositions: no nodes of their own; sweeps in test_cnn.cpp)") {
+TEST_CASE("gradcheck: pad and pooling (pad and avg_pool2d are compositions; sweeps in test_cnn.cpp)") {
   xg::manual_seed(23);
   check("pad reflect with a crop", [](const Inputs& x) { return xg::pad(x[0], {2, -1, 1, 3}, xg::kReflect); },
         {rnd({1, 2, 5, 4})});
   check("pad constant", [](const Inputs& x) { return xg::pad(x[0], {1, 0, 0, 2}, xg::kConstant, 0.5); }, {rnd({2, 3, 2})});
   check("max_pool2d ceil_mode", [](const Inputs& x) { return xg::max_pool2d(x[0], 2, 2, 0, 1, true); }, {rnd({1, 2, 5, 5})});
+  check("max_pool2d 2x2", [](const Inputs& x) { return xg::max_pool2d(x[0], 2); }, {rnd({2, 2, 4, 5})});
   check("avg_pool2d ceil_mode", [](const Inputs& x) { return xg::avg_pool2d(x[0], 3, 2, 1, true, false); },
         {rnd({1, 2, 6, 5})});
 }

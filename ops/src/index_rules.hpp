@@ -20,10 +20,14 @@ Tensor put_indexed(const Tensor& x, std::int64_t first, const std::vector<Tensor
                    bool accumulate);
 // torch.scatter: a copy of self with src's (or value's) elements written where index points.
 Tensor scatter_impl(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor* src, double value);
+// max_pool2d's backward (pool.cpp), torch's max_pool2d_with_indices_backward: grad_out's values added
+// at their windows' maxima, into zeros of in_shape [N, C, H, W]; index [N, C, OH·OW] of flat H·W positions.
+Tensor max_pool2d_backward(const Tensor& grad_out, const Shape& in_shape, const Tensor& index);
 }  // namespace index_kernels
 
 struct IndexSaved {
   Shape in_shape;               // the input's shape
+  Shape out_shape;              // max_pool2d's backward: the pooled gradient's shape
   std::int64_t dim = 0;         // the indexed dimension (dim ops)
   Tensor index;                 // the int64 index (dim ops)
   std::int64_t first = 0;       // tensor indexing: the first dimension the index tensors apply to
@@ -41,11 +45,12 @@ inline constexpr Rule<IndexSaved> kIndexRules[] = {
   // node                   dL/d(inputs)
   {"IndexSelectBackward0",  [](index_rules::G g, index_rules::S s) { return Grads{index_add(zeros(s.in_shape, g.dtype()), s.dim, s.index, g)}; }},
   {"GatherBackward0",       [](index_rules::G g, index_rules::S s) { return Grads{scatter_add(zeros(s.in_shape, g.dtype()), s.dim, s.index, g)}; }},
-  // max_pool2d (pool.cpp): a gather over each [N, C] plane of flat H·W positions, index [N, C, OH·OW]
-  {"MaxPool2DWithIndicesBackward0", [](index_rules::G g, index_rules::S s) {
+  // max_pool2d (pool.cpp): a gather over each [N, C] plane of flat H·W positions, index [N, C, OH·OW];
+  // its backward is an op of its own (as torch's), whose gradient is the gather again
+  {"MaxPool2DWithIndicesBackward0",         [](index_rules::G g, index_rules::S s) { return Grads{index_kernels::max_pool2d_backward(g, s.in_shape, s.index)}; }},
+  {"MaxPool2DWithIndicesBackwardBackward0", [](index_rules::G g, index_rules::S s) {
       const Shape& in = s.in_shape;
-      const Tensor planes = scatter_add(zeros({in[0], in[1], in[2] * in[3]}, g.dtype()), 2, s.index, reshape(g, s.index.shape()));
-      return Grads{reshape(planes, in)}; }},
+      return Grads{reshape(gather(reshape(g, {in[0], in[1], in[2] * in[3]}), 2, s.index), s.out_shape)}; }},
   {"IndexAddBackward0",     [](index_rules::G g, index_rules::S s) { return Grads{g, index_select(g, s.dim, s.index)}; }},      // self, source
   {"ScatterAddBackward0",   [](index_rules::G g, index_rules::S s) { return Grads{g, gather(g, s.dim, s.index)}; }},            // self, src
   // scatter: the overwritten elements of self get nothing; src gets what lands where it went

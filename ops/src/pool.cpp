@@ -224,6 +224,34 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, IntPair k
   return {restore(values, x_in), restore(indices, x_in)};
 }
 
+Tensor index_kernels::max_pool2d_backward(const Tensor& grad_out, const Shape& in_shape, const Tensor& index) {
+  const std::int64_t planes = in_shape[0] * in_shape[1], plane = in_shape[2] * in_shape[3], pooled = index.size(2);
+  Tensor grad_in = make_tensor(in_shape, grad_out.dtype(), "max_pool2d backward");
+  const Tensor g = dense(grad_out);
+  const std::int64_t* at = contiguous_data<std::int64_t>(index);
+  const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(1, plane));
+  dispatch(grad_out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {  // max_pool2d takes float32 and float64 only
+      const T* src = contiguous_data<T>(g);
+      T* dst = contiguous_data<T>(grad_in);
+      // A plane at a time: zeroed, then added into while it is in cache. The indices are
+      // max_pool2d's own, inside their plane.
+      parallel_for(0, planes, grain, [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t p = first; p < last; ++p) {
+          T* out = dst + p * plane;
+          std::fill_n(out, plane, T(0));
+          for (std::int64_t j = 0; j < pooled; ++j) out[at[p * pooled + j]] += src[p * pooled + j];
+        }
+      });
+    }
+  });
+  if (should_record({&grad_out}))
+    record(rule_for(kIndexRules, "MaxPool2DWithIndicesBackwardBackward0"), grad_in, {&grad_out},
+           IndexSaved{.in_shape = in_shape, .out_shape = grad_out.shape(), .index = index});
+  return grad_in;
+}
+
 Tensor max_pool2d(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding, IntPair dilation, bool ceil_mode) {
   return std::get<0>(max_pool2d_with_indices(x, kernel, stride, padding, dilation, ceil_mode));
 }
