@@ -73,7 +73,7 @@ Grads batch_norm_grads_composite(const Tensor& g, const BatchNormSaved& s, const
   return grads;
 }
 
-// The same in two passes per channel: Σg and Σg·(x − μ), then dx.
+// The same in two passes per channel: Σg and Σg·(x − μ) together, then dx.
 Grads batch_norm_grads_fused(const Tensor& g_in, const BatchNormSaved& s, const Node& node) {
   const Tensor x = dense(s.input.get()), g = dense(g_in);
   const ChannelLayout l(x);
@@ -93,10 +93,9 @@ Grads batch_norm_grads_fused(const Tensor& g_in, const BatchNormSaved& s, const 
           const double mu = mp[c], rstd = rp[c];
           double sum_g = 0, sum_gc = 0;  // Σg, Σg·(x − μ)
           for_channel_runs(l, c, [&](std::int64_t at) {
-            const T* xr = xp + at;
-            sum_g += kernels::lane_sum(gp + at, l.inner, [](T v, std::int64_t) { return static_cast<double>(v); });
-            sum_gc += kernels::lane_sum(gp + at, l.inner,
-                                        [&](T v, std::int64_t k) { return static_cast<double>(v) * (xr[k] - mu); });
+            const auto [run_g, run_gc] = kernels::sums_g_and_g_centered(gp + at, xp + at, l.inner, mu);
+            sum_g += run_g;
+            sum_gc += run_gc;
           });
           dbp[c] = static_cast<T>(sum_g);
           dwp[c] = static_cast<T>(sum_gc * rstd);
@@ -105,8 +104,10 @@ Grads batch_norm_grads_fused(const Tensor& g_in, const BatchNormSaved& s, const 
           // dx = w·rstd·(g − Σg/M − (x − μ)·rstd²·Σg(x − μ)/M) = a·g + b·x + c0
           const double a = wc * rstd, b = -wc * rstd * rstd * rstd * sum_gc / m;
           const double c0 = -a * sum_g / m - b * mu;
+          // in T, as torch: double here halves the vector width of the one pass that writes
+          const T ta = static_cast<T>(a), tb = static_cast<T>(b), tc = static_cast<T>(c0);
           for_channel_runs(l, c, [&](std::int64_t at) {
-            for (std::int64_t k = 0; k < l.inner; ++k) dxp[at + k] = static_cast<T>(a * gp[at + k] + b * xp[at + k] + c0);
+            for (std::int64_t k = 0; k < l.inner; ++k) dxp[at + k] = ta * gp[at + k] + tb * xp[at + k] + tc;
           });
         }
       });
@@ -160,8 +161,9 @@ fused::BatchNormTrainResult fused::batch_norm_train(const Tensor& x_in, const Te
           const double inv = 1.0 / std::sqrt(var + eps);
           const double scale = inv * (wp ? static_cast<double>(wp[c]) : 1.0);
           const double shift = (bp ? static_cast<double>(bp[c]) : 0.0) - mu * scale;
+          const T tscale = static_cast<T>(scale), tshift = static_cast<T>(shift);  // in T, as dx above
           for_channel_runs(l, c, [&](std::int64_t at) {
-            for (std::int64_t k = 0; k < l.inner; ++k) yp[at + k] = static_cast<T>(xp[at + k] * scale + shift);
+            for (std::int64_t k = 0; k < l.inner; ++k) yp[at + k] = xp[at + k] * tscale + tshift;
           });
           mp[c] = static_cast<T>(mu);
           vp[c] = static_cast<T>(var);

@@ -2,6 +2,8 @@
 // var/std (reduce.cpp) and of training-mode batch norm (batch_norm.cpp).
 #pragma once
 #include <cstdint>
+#include <cstring>
+#include <utility>
 
 namespace xgrad::kernels {
 
@@ -16,6 +18,39 @@ double lane_sum(const T* p, std::int64_t n, F f) {
     for (int j = 0; j < 8; ++j) lanes[j] += f(p[k + j], k + j);
   for (; k < n; ++k) lanes[0] += f(p[k], k);
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
+// Eight values of T as one vector (GCC/clang vector extensions; plain code where there is no SIMD).
+template <class T>
+struct EightOf;
+template <>
+struct EightOf<float> {
+  typedef float type __attribute__((vector_size(32)));
+};
+template <>
+struct EightOf<double> {
+  typedef double type __attribute__((vector_size(64)));
+};
+
+// Σg and Σg·(x − μ) over a run in one pass, in 8 double lanes each (batch norm's backward). Written
+// with vectors: as lane_sum with two sums reading two arrays, the compiler left every lane scalar.
+template <class T>
+std::pair<double, double> sums_g_and_g_centered(const T* g, const T* x, std::int64_t n, double mu) {
+  using Values = typename EightOf<T>::type;
+  using Lanes = typename EightOf<double>::type;
+  Lanes sum_g = {}, sum_gc = {};
+  std::int64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    Values gv, xv;
+    std::memcpy(&gv, g + k, sizeof gv);
+    std::memcpy(&xv, x + k, sizeof xv);
+    const Lanes gd = __builtin_convertvector(gv, Lanes), xd = __builtin_convertvector(xv, Lanes);
+    sum_g += gd;
+    sum_gc += gd * (xd - mu);
+  }
+  for (; k < n; ++k) sum_g[0] += g[k], sum_gc[0] += static_cast<double>(g[k]) * (x[k] - mu);
+  const auto fold = [](const Lanes& l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); };
+  return {fold(sum_g), fold(sum_gc)};
 }
 
 struct Moments {
