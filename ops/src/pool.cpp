@@ -1,6 +1,7 @@
-// Pooling as compositions of differentiable ops, so every order of derivative comes from theirs:
-//   max_pool2d          = x's values at the argmax indices, recorded as a gather over each plane
-//                         (the index search is the kernel here; 2x2 / stride 2 in max_pool_2x2.cpp)
+// Pooling. max_pool2d is an op of its own, as torch's: x's values at the argmax indices (the index
+// search is the kernel here; 2x2 / stride 2 in max_pool_2x2.cpp), whose backward adds the gradient at
+// the indices and whose double backward gathers it again (rules in index_rules.hpp). The averages
+// are compositions of differentiable ops, so every order of derivative comes from theirs:
 //   avg_pool2d          = depthwise conv2d with a ones kernel, times constant 1/divisor per window
 //   adaptive_avg_pool2d = P_h · x · P_wᵀ with constant averaging matrices
 #include "xgrad/pool.hpp"
