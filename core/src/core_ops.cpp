@@ -102,7 +102,7 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
       // Per kept value (a channel), its rows of `inner` values in order, added in double; channels
       // in parallel. (The general loop below added each row into a T one channel at a time.)
       if (const auto split = summed_outer_and_inner(shape, t.shape()); kept > 0 && split) {
-        const auto [outer, channels, inner] = *split;
+        const std::int64_t outer = split->outer, channels = split->kept, inner = split->inner;  // (clang 14 cannot capture bindings)
         parallel_for(0, channels, std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(outer * inner, 1)),
                      [&](std::int64_t first, std::int64_t last) {
                        for (std::int64_t k = first; k < last; ++k) {
