@@ -1,5 +1,6 @@
 // Mean and sum of squared deviations of a set of values, two passes in double: the statistics of
-// var/std (reduce.cpp) and of training-mode batch norm (batch_norm.cpp).
+// var/std (reduce.cpp) and of training-mode batch norm (batch_norm.cpp); and batch norm's backward
+// sums, Σg and Σg·(x − μ), in one pass.
 #pragma once
 #include <cstdint>
 #include <cstring>
