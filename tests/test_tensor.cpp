@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -175,6 +176,21 @@ TEST_CASE("bernoulli_ fills with 0 and 1 from the global generator, reproducibly
   for (double e : v(a)) CHECK((e == 0.0 || e == 1.0));
   CHECK(xg::mean(a).item<double>() == doctest::Approx(0.3).epsilon(0.1));
   CHECK(xg::equal(xg::empty({5}).bernoulli_(0.0), xg::zeros({5})));
+  // an odd length, float32, and the same bits on one thread as on several (the draws are counter-based)
+  const int threads = xg::get_num_threads();
+  xg::set_num_threads(1);
+  xg::manual_seed(3);
+  auto one_thread = xg::empty({200001}).bernoulli_(0.9);
+  xg::set_num_threads(std::max(2, threads));
+  xg::manual_seed(3);
+  auto several = xg::empty({200001}).bernoulli_(0.9);
+  xg::set_num_threads(threads);
+  CHECK(xg::equal(one_thread, several));
+  CHECK(xg::mean(one_thread).item<double>() == doctest::Approx(0.9).epsilon(0.01));
+  CHECK_FALSE(xg::equal(one_thread, xg::empty({200001}).bernoulli_(0.9)));  // the next fill draws anew
+  // neighbours are independent: P(both kept) = p²
+  auto both = one_thread.slice(0, 0, 200000, 2) * one_thread.slice(0, 1, 200001, 2);
+  CHECK(xg::mean(both).item<double>() == doctest::Approx(0.81).epsilon(0.01));
   CHECK(xg::equal(xg::empty({5}, xg::kInt64).bernoulli_(1.0), xg::ones({5}, xg::kInt64)));
   CHECK(xg::equal(xg::empty({3}, xg::kBool).bernoulli_(1.0), xg::ones({3}, xg::kBool)));
   auto c = xg::zeros({4});

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "counter_bernoulli.hpp"
 #include "xgrad/autograd.hpp"
 #include "xgrad/detail/broadcast_iter.hpp"
 #include "xgrad/detail/inplace.hpp"
@@ -104,14 +105,8 @@ Tensor& Tensor::bernoulli_(double p) {
     throw Error(fmt::format("bernoulli_: probability p must be in [0, 1], got {} (tensor of shape {})", p,
                             shape_str(shape())));
   Tensor draws = is_contiguous() ? *this : make_tensor(shape(), dtype(), "bernoulli_");
-  Generator::global().with_engine([&](std::mt19937_64& engine) {
-    std::bernoulli_distribution draw(p);
-    dispatch(dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      T* out = contiguous_data<T>(draws);
-      for (std::int64_t i = 0, n = numel(); i < n; ++i) out[i] = draw(engine) ? T(1) : T(0);
-    });
-  });
+  const std::uint64_t key = Generator::global().with_engine([](std::mt19937_64& engine) { return engine(); });
+  dispatch(dtype(), [&](auto tag) { detail::bernoulli_fill(contiguous_data<decltype(tag)>(draws), numel(), p, key); });
   if (!draws.is_same(*this)) detail::raw_copy_(*this, draws);  // bumps the version itself
   else bump_version();
   return *this;
