@@ -493,7 +493,10 @@ TEST_CASE("max_pool2d: NaN wins its windows and receives the gradient; indices a
 // rows of more than 16 windows, both pick the same windows and route the gradient the same way.
 TEST_CASE("max_pool2d 2x2 kernel: the same windows, values and gradients as the general search") {
   xg::manual_seed(31);
-  for (const xg::Shape& shape : {xg::Shape{2, 3, 28, 28}, xg::Shape{1, 2, 9, 71}, xg::Shape{3, 1, 2, 2}}) {
+  // (one window per row, a row of 35, several threads' blocks of planes: the kernel's whole-vector
+  // loads and stores reach past a row, never past its buffer or block)
+  for (const xg::Shape& shape : {xg::Shape{2, 3, 28, 28}, xg::Shape{1, 2, 9, 71}, xg::Shape{3, 1, 2, 2},
+                                 xg::Shape{40, 10, 5, 3}, xg::Shape{8, 64, 14, 14}}) {
     const std::string shape_name = xg::shape_str(shape);
     CAPTURE(shape_name);
     // integers in [-2, 2] (ties in most windows), and NaN where the draw is 2

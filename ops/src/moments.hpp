@@ -1,6 +1,6 @@
 // Mean and sum of squared deviations of a set of values, two passes in double: the statistics of
-// var/std (reduce.cpp) and of training-mode batch norm (batch_norm.cpp); and batch norm's backward
-// sums, Σg and Σg·(x − μ), in one pass.
+// var/std (reduce.cpp) and of float64 training-mode batch norm (batch_norm.cpp); float32 batch norm's
+// shifted sums in one pass; and batch norm's backward sums, Σg and Σg·(x − μ), in one pass.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -52,6 +52,30 @@ std::pair<double, double> sums_g_and_g_centered(const T* g, const T* x, std::int
   for (; k < n; ++k) sum_g[0] += g[k], sum_gc[0] += static_cast<double>(g[k]) * (x[k] - mu);
   const auto fold = [](const Lanes& l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); };
   return {fold(sum_g), fold(sum_gc)};
+}
+
+// Σ(x − s) and Σ(x − s)² over a run in one pass, in 8 double lanes each: float32 batch norm's
+// statistics, shifted by one of the channel's own values so the variance Σ(x − s)²/M − (Σ(x − s)/M)²
+// keeps double's precision unless the mean lies many deviations from every value.
+template <class T>
+std::pair<double, double> sums_shifted(const T* x, std::int64_t n, double s) {
+  using Values = typename EightOf<T>::type;
+  using Lanes = typename EightOf<double>::type;
+  Lanes sum = {}, sum_sq = {};
+  std::int64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    Values xv;
+    std::memcpy(&xv, x + k, sizeof xv);
+    const Lanes d = __builtin_convertvector(xv, Lanes) - s;
+    sum += d;
+    sum_sq += d * d;
+  }
+  for (; k < n; ++k) {
+    const double d = static_cast<double>(x[k]) - s;
+    sum[0] += d, sum_sq[0] += d * d;
+  }
+  const auto fold = [](const Lanes& l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); };
+  return {fold(sum), fold(sum_sq)};
 }
 
 struct Moments {
