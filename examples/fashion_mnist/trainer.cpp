@@ -81,7 +81,9 @@ Evaluation evaluate(xg::nn::Sequential& net, const xg::Tensor& images, const xg:
   net->eval();
   double loss_sum = 0;
   std::int64_t correct = 0;
-  const std::int64_t n = images.size(0), chunk = 2000;
+  // Chunks of 256 keep each activation of the CNN near 25 MB: with 2000 images they were 200 MB,
+  // fresh pages on every call, and evaluating val + test took 27 s against a 12 s training epoch.
+  const std::int64_t n = images.size(0), chunk = 256;
   for (std::int64_t start = 0; start < n; start += chunk) {
     const std::int64_t len = std::min(chunk, n - start);
     const auto logits = net->forward(images.narrow(0, start, len));
