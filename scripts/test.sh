@@ -2,7 +2,7 @@
 # README command 2 (and CI): install what is missing, then
 #   1. build in Release (g++) and run every test through ctest;
 #   2. build the suite again with clang under AddressSanitizer + UBSan (LeakSanitizer on, any report
-#      fails) and run it, then fuzz each file reader for XGRAD_FUZZ_SECONDS (20) in that build;
+#      fails) and run it, then fuzz each file reader for XGRAD_FUZZ_SECONDS (10) in that build;
 #   3. build the threaded tests with ThreadSanitizer (g++) and run them.
 # XGRAD_SKIP_SANITIZERS=1 stops after step 1.
 set -euo pipefail
@@ -29,7 +29,7 @@ if [[ "${XGRAD_SKIP_SANITIZERS:-0}" != 1 ]]; then
      ctest --output-on-failure -j"$jobs")
 
   phase "Fuzzing the safetensors, IDX and CSV readers"
-  scripts/fuzz.sh "${XGRAD_FUZZ_SECONDS:-20}" build-sanitize
+  scripts/fuzz.sh "${XGRAD_FUZZ_SECONDS:-10}" build-sanitize
 
   phase "ThreadSanitizer: threaded tests"
   scripts/tsan.sh build-tsan
