@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 epochs=${1:-3}
 build=${2:-build}
 scripts/install_deps.sh
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCH=ON > /dev/null
 cmake --build "$build" -j2 --target fashion_mnist bench_allreduce > /dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

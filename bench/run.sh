@@ -12,7 +12,7 @@ build=${1:-build}
 quick=0
 [[ " $* " == *" --quick "* ]] && quick=1
 scripts/install_deps.sh libtorch-dev python3-torch
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCH=ON > /dev/null
 cmake --build "$build" -j2 --target bench_per_op bench_per_op_torch bench_throughput bench_throughput_torch \
   bench_mlp bench_mlp_torch bench_gemm_peak bench_fma_peak optim_step bench_conv bench_conv_torch > /dev/null
 bin=$build/bench
