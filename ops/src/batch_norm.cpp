@@ -211,8 +211,8 @@ fused::BatchNormTrainResult fused::batch_norm_train(const Tensor& x_in, const Te
           rp[c] = static_cast<T>(inv);
         }
         for_block_runs(l, first, last, [&](std::int64_t c, std::int64_t at) {
-          const T a = scale[c - first], b = shift[c - first];
-          for (std::int64_t k = 0; k < l.inner; ++k) yp[at + k] = xp[at + k] * a + b;
+          const T scale_c = scale[c - first], shift_c = shift[c - first];
+          for (std::int64_t k = 0; k < l.inner; ++k) yp[at + k] = xp[at + k] * scale_c + shift_c;
         });
       });
     }
