@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "xgrad/detail/parallel.hpp"
 #include "xgrad/parallel.hpp"
 
 namespace xgrad::detail {
@@ -24,7 +25,8 @@ template <class T>
 void bernoulli_fill(T* out, std::int64_t n, double p, std::uint64_t key) {
   const std::uint64_t threshold = static_cast<std::uint64_t>(p * 4294967296.0);
   const auto draw = [threshold](std::uint64_t half) { return half < threshold ? T(1) : T(0); };
-  parallel_for(0, n / 2, 16384, [&](std::int64_t first, std::int64_t last) {
+  // the range counts pairs of values, one hash each
+  parallel_for(0, n / 2, kElementwiseGrain / 2, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t pair = first; pair < last; ++pair) {
       const std::uint64_t bits = counter_hash(key, static_cast<std::uint64_t>(pair));
       out[2 * pair] = draw(bits & 0xffffffffULL);

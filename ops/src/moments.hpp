@@ -8,6 +8,13 @@
 
 namespace xgrad::kernels {
 
+// The 8 lanes of a sum (an array or a vector), added in one fixed order: the bits do not depend on
+// the thread count.
+template <class Lanes>
+double fold_lanes(const Lanes& l) {
+  return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
 // Σ f(p[k], k) over a run in double, in 8 independent lanes (one chain of dependent adds would run at
 // a quarter of the adder's rate); the lanes are added in a fixed order, so the bits do not depend on
 // the thread count.
@@ -18,7 +25,7 @@ double lane_sum(const T* p, std::int64_t n, F f) {
   for (; k + 8 <= n; k += 8)
     for (int j = 0; j < 8; ++j) lanes[j] += f(p[k + j], k + j);
   for (; k < n; ++k) lanes[0] += f(p[k], k);
-  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  return fold_lanes(lanes);
 }
 
 // Eight values of T as one vector (GCC/clang vector extensions; plain code where there is no SIMD).
@@ -50,8 +57,7 @@ std::pair<double, double> sums_g_and_g_centered(const T* g, const T* x, std::int
     sum_gc += gd * (xd - mu);
   }
   for (; k < n; ++k) sum_g[0] += g[k], sum_gc[0] += static_cast<double>(g[k]) * (x[k] - mu);
-  const auto fold = [](const Lanes& l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); };
-  return {fold(sum_g), fold(sum_gc)};
+  return {fold_lanes(sum_g), fold_lanes(sum_gc)};
 }
 
 // Σ(x − s) and Σ(x − s)² over a run in one pass, in 8 double lanes each: float32 batch norm's
@@ -74,8 +80,7 @@ std::pair<double, double> sums_shifted(const T* x, std::int64_t n, double s) {
     const double d = static_cast<double>(x[k]) - s;
     sum[0] += d, sum_sq[0] += d * d;
   }
-  const auto fold = [](const Lanes& l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); };
-  return {fold(sum), fold(sum_sq)};
+  return {fold_lanes(sum), fold_lanes(sum_sq)};
 }
 
 struct Moments {
