@@ -366,21 +366,38 @@ TEST_CASE("conv2d double backward: the gradient of a gradient equals the analyti
 }
 
 TEST_CASE("conv2d results do not depend on the thread count") {
-  xg::manual_seed(21);
-  const auto x = xg::randn({8, 6, 13, 11}).requires_grad_(), w = xg::randn({8, 3, 3, 3}).requires_grad_();
-  const auto b = xg::randn({8}).requires_grad_();
-  auto run = [&] {
-    const auto y = xg::conv2d(x, w, b, 1, 1, 1, 2);
-    const auto g = xg::autograd::grad({(y * y).sum()}, {x, w, b});
-    return std::vector<xg::Tensor>{y, g[0], g[1], g[2]};
+  // Grouped, strided, depthwise and plain geometries: oneDNN's primitives and the fixed batch
+  // chunks must give the same bits however many threads run them.
+  struct Case {
+    const char* name;
+    xg::Shape x, w;
+    std::int64_t stride, groups;
   };
-  const int threads = xg::get_num_threads();
-  xg::set_num_threads(1);
-  const auto one = run();
-  xg::set_num_threads(std::max(2, threads));
-  const auto many = run();
-  xg::set_num_threads(threads);
-  for (std::size_t i = 0; i < one.size(); ++i) CHECK(xg::equal(one[i], many[i]));
+  const std::vector<Case> cases = {
+      {"groups 2", {8, 6, 13, 11}, {8, 3, 3, 3}, 1, 2},
+      {"one channel, stride 2", {9, 1, 17, 15}, {5, 1, 3, 3}, 2, 1},
+      {"depthwise", {3, 4, 9, 21}, {4, 1, 3, 3}, 1, 4},
+      {"plain 3x3", {5, 4, 9, 8}, {6, 4, 3, 3}, 1, 1},
+  };
+  xg::manual_seed(21);
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const auto x = xg::randn(c.x).requires_grad_(), w = xg::randn(c.w).requires_grad_();
+    const auto b = xg::randn({c.w[0]}).requires_grad_();
+    auto run = [&](int threads) {
+      xg::set_num_threads(threads);
+      const auto y = xg::conv2d(x, w, b, c.stride, 1, 1, c.groups);
+      const auto g = xg::autograd::grad({(y * y).sum()}, {x, w, b});
+      return std::vector<xg::Tensor>{y, g[0], g[1], g[2]};
+    };
+    const int threads = xg::get_num_threads();
+    const auto one = run(1), two = run(2), three = run(3);
+    xg::set_num_threads(threads);
+    for (std::size_t i = 0; i < one.size(); ++i) {
+      CHECK(xg::equal(one[i], two[i]));
+      CHECK(xg::equal(one[i], three[i]));
+    }
+  }
 }
 
 // float32 convolutions run on oneDNN's primitives (im2col + gemm is float64's path): the same
