@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <xgrad/xgrad.hpp>
 
@@ -122,6 +123,32 @@ TEST_CASE("semantics: NaN propagates through relu, leaky_relu, clamp, abs, maxim
     const auto g = xg::autograd::grad({xg::sum(y)}, {x, z});
     expect_same("d" + name + "_a", g[0], c["d" + name + "_a"]);
     expect_same("d" + name + "_b", g[1], c["d" + name + "_b"]);
+  }
+}
+
+TEST_CASE("semantics: relu's backward over long float32 and float64 tensors: 0 where x <= 0 even for NaN g") {
+  // Longer than relu_backward_map's blocks of 1024 and split over threads; x holds ±0, ±inf and NaN,
+  // the upstream gradient NaN and inf, so every (x, g) class meets every other.
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> x_classes = {-2.0, -0.0, 0.0, 3.0, -inf, inf, nan, -nan};
+  const std::vector<double> g_classes = {1.5, nan, -inf, 0.25, -7.0};
+  std::vector<double> xs, gs;
+  for (int i = 0; i < 5003; ++i) {
+    xs.push_back(x_classes[i % x_classes.size()]);
+    gs.push_back(g_classes[i % g_classes.size()]);
+  }
+  for (const xg::Dtype dtype : {xg::kFloat32, xg::kFloat64}) {
+    const auto x = xg::tensor(xs, {5003}, dtype).requires_grad_(), g = xg::tensor(gs, {5003}, dtype);
+    const auto got = xg::autograd::grad({xg::relu(x)}, {x}, {g})[0].to_vector();
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      CAPTURE(i);
+      const bool passes = !(xs[i] <= 0.0);  // x > 0 or NaN
+      const double want = passes ? gs[i] : 0.0;
+      if (std::isnan(want))
+        CHECK(std::isnan(got[i]));
+      else
+        CHECK(got[i] == want);
+    }
   }
 }
 

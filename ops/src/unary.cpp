@@ -180,30 +180,35 @@ static_assert(node_names_unique(kUnaryRules) && node_names_unique(kPiecewiseRule
 static_assert(std::ranges::none_of(kUnaryRules, [](const UnaryRule& r) { return r.reads == (kInput | kOutput); }),
               "UnarySaved has one slot: a rule reads x or y, not both");
 
-template <class F>
-Tensor piecewise(const Rule<UnarySaved>& row, const Tensor& g, const SavedTensor& x, double slope, F f) {
+// Runs one of the backwards above: map(g, x) is its kernel.
+template <class Map>
+Tensor piecewise(const Rule<UnarySaved>& row, const Tensor& g, const SavedTensor& x, double slope, Map map) {
   const Tensor xt = x.get();
-  Tensor out = detail::piecewise_linear_map(g, xt, f);
+  Tensor out = map(g, xt);
   if (should_record({&g, &xt})) record(row, out, {&g, &xt}, UnarySaved{x, slope});
   return out;
 }
+// The kernel f(g, x) of one value, over the tensors.
+template <class F>
+auto pointwise(F f) {
+  return [f](const Tensor& g, const Tensor& x) { return detail::piecewise_linear_map(g, x, f); };
+}
 Tensor relu_backward(const Tensor& g, const SavedTensor& x) {
-  return piecewise(rule_for(kPiecewiseRules, "ReluBackwardBackward0"), g, x, 0.0,
-                   [](auto gv, auto v) { return v <= decltype(v)(0) ? decltype(v)(0) : gv; });
+  return piecewise(rule_for(kPiecewiseRules, "ReluBackwardBackward0"), g, x, 0.0, detail::relu_backward_map);
 }
 Tensor leaky_relu_backward(const Tensor& g, const SavedTensor& x, double slope) {
   // NaN takes the negative slope, as torch's x > 0 test
-  return piecewise(rule_for(kPiecewiseRules, "LeakyReluBackwardBackward0"), g, x, slope, [slope](auto gv, auto v) {
+  return piecewise(rule_for(kPiecewiseRules, "LeakyReluBackwardBackward0"), g, x, slope, pointwise([slope](auto gv, auto v) {
     using T = decltype(v);
     return v > T(0) ? gv : static_cast<T>(gv * static_cast<T>(slope));
-  });
+  }));
 }
 Tensor abs_backward(const Tensor& g, const SavedTensor& x) {
   // g·sign(x), with sign(NaN) = 0 as torch's
-  return piecewise(rule_for(kPiecewiseRules, "AbsBackwardBackward0"), g, x, 0.0, [](auto gv, auto v) {
+  return piecewise(rule_for(kPiecewiseRules, "AbsBackwardBackward0"), g, x, 0.0, pointwise([](auto gv, auto v) {
     using T = decltype(v);
     return gv * static_cast<T>((v > T(0)) - (v < T(0)));
-  });
+  }));
 }
 
 // Runs a row: the kernel, then (when recording) the node with what its gradient reads.
