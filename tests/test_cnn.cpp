@@ -399,6 +399,10 @@ TEST_CASE("conv2d results do not depend on the thread count") {
       CHECK(xg::equal(one[i], two[i]));
       CHECK(xg::equal(one[i], three[i]));
     }
+    // A plain backward takes the bias gradient from the weight gradient's primitive: it must be
+    // Σ 2y over (n, y, x), as a separate sum gives it.
+    const auto want = xg::sum(one[0] * 2.0, {0, 2, 3});
+    CHECK(xg::max(xg::abs(one[3] - want)).item<double>() <= 1e-5 * xg::max(xg::abs(want)).item<double>());
   }
 }
 

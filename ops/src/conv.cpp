@@ -38,8 +38,19 @@ struct ConvRule {
   Tensor (*grad_second)(G g, S s);  // reads the first operand
 
   Grads vjp(G g, S s, const Node& node) const {
-    Grads grads{node.needs_input_grad(0) ? grad_first(g, s) : Tensor(), node.needs_input_grad(1) ? grad_second(g, s) : Tensor()};
-    if (node.edges.size() > 2) grads.push_back(s.has_bias && node.needs_input_grad(2) ? sum(g, {0, 2, 3}) : Tensor());  // bias
+    const bool bias = node.edges.size() > 2;  // conv(x, w, bias): its gradient is g summed over (n, y, x)
+    const bool wants_bias = bias && s.has_bias && node.needs_input_grad(2);
+    Grads grads{node.needs_input_grad(0) ? grad_first(g, s) : Tensor(), Tensor()};
+    Tensor bias_grad;
+    if (node.needs_input_grad(1)) {
+      // A plain backward (no graph of the gradients) lets the weight gradient's kernel sum the bias
+      // gradient on its own pass over g.
+      if (wants_bias && !GradModeFast::enabled())
+        grads[1] = raw::conv_weight_grad(dense(s.a()), dense(g), s.geometry, &bias_grad);
+      else
+        grads[1] = grad_second(g, s);
+    }
+    if (bias) grads.push_back(!wants_bias ? Tensor() : bias_grad.defined() ? bias_grad : sum(g, {0, 2, 3}));
     return grads;
   }
 };

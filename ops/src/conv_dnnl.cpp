@@ -180,9 +180,13 @@ std::unique_ptr<Plan> make_plan(const PlanKey& key, dnnl::algorithm algo) {
     plan->primitive = dnnl::convolution_backward_data(pd);
     plan->arg_a = DNNL_ARG_DIFF_DST, plan->arg_b = DNNL_ARG_WEIGHTS, plan->arg_out = DNNL_ARG_DIFF_SRC;
   } else {
-    const dnnl::convolution_backward_weights::primitive_desc pd(
-        dnnl::convolution_backward_weights::desc(algo, src_any, w_any, dst_any, strides, dilates, pad_l, pad_r), attr,
-        engine(), forward);
+    // with a bias, the primitive also sums its gradient while it reads diff_dst
+    const auto desc = key.bias ? dnnl::convolution_backward_weights::desc(algo, src_any, w_any, bias_desc, dst_any, strides,
+                                                                          dilates, pad_l, pad_r)
+                               : dnnl::convolution_backward_weights::desc(algo, src_any, w_any, dst_any, strides, dilates,
+                                                                          pad_l, pad_r);
+    const dnnl::convolution_backward_weights::primitive_desc pd(desc, attr, engine(), forward);
+    plan->bias = bias_desc;
     plan->a = operand(src_plain, pd.src_desc(), true);
     plan->b = operand(dst_plain, pd.diff_dst_desc(), true);
     plan->out = operand(w_plain, pd.diff_weights_desc(), false);
@@ -297,7 +301,8 @@ void* prepared(const Operand& o, void* user, Buffer& buffer) {
 }
 
 // One chunk through its plan on the calling thread: a and b (already in the primitive's layout
-// when `b_ready`), out written in the user's layout.
+// when `b_ready`), out written in the user's layout; `bias` is read (forward) or written (backward
+// weights) where the plan has one.
 void run_chunk(const Plan& p, void* a, void* b, bool b_ready, const void* bias, void* out) {
   ThreadBuffers& buffers = thread_buffers();
   dnnl::stream& stream = thread_stream();
@@ -309,7 +314,9 @@ void run_chunk(const Plan& p, void* a, void* b, bool b_ready, const void* bias, 
       {p.arg_b, memory(p.b.prim, engine(), pb)},
       {p.arg_out, memory(p.out.prim, engine(), pout)},
       {DNNL_ARG_SCRATCHPAD, memory(p.scratchpad, engine(), buffers.scratchpad.get(std::max<std::size_t>(p.scratchpad.get_size(), 64)))}};
-  if (bias) args.emplace(DNNL_ARG_BIAS, memory(p.bias, engine(), const_cast<void*>(bias)));
+  if (bias)
+    args.emplace(p.arg_out == DNNL_ARG_DIFF_WEIGHTS ? DNNL_ARG_DIFF_BIAS : DNNL_ARG_BIAS,
+                 memory(p.bias, engine(), const_cast<void*>(bias)));
   p.primitive.execute(stream, args);
   if (p.out.reordered()) {
     memory from(p.out.prim, engine(), pout), to(p.out.user, engine(), out);
@@ -359,6 +366,18 @@ PreparedWeights prepare_weights(const Plans& plans, const Tensor& weight) {
   return w;
 }
 
+// out[e] = Σ_i rows[i, e] over `count` rows of `width`, added in row order (the chunks' partial
+// gradients: the same bits on any number of threads).
+void sum_rows_in_order(const float* rows, std::int64_t count, std::int64_t width, float* out) {
+  parallel_for(0, width, detail::kElementwiseGrain / count + 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t e = begin; e < end; ++e) {
+      float s = rows[e];
+      for (std::int64_t i = 1; i < count; ++i) s += rows[i * width + e];
+      out[e] = s;
+    }
+  });
+}
+
 }  // namespace
 
 Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
@@ -397,35 +416,36 @@ Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvG
   return gx;
 }
 
-Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g) {
+Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g, Tensor* bias_grad) {
   if (!usable(g)) return Tensor();
   const Chunks chunks = chunk_batch(g);
-  const auto plans = find_plans(kBackwardWeights, false, g, chunks);
+  const bool with_bias = bias_grad != nullptr;
+  const auto plans = find_plans(kBackwardWeights, with_bias, g, chunks);
   if (!plans) return Tensor();
   const Shape wshape = g.weight_shape();
   const std::int64_t wsize = g.oc * g.c_per_group() * g.kh * g.kw;
+  // Each chunk's weight (and bias) gradient goes to a row of partials, summed below in chunk order;
+  // a single chunk writes the results themselves.
   Tensor gw = make_tensor(wshape, kFloat32, "conv2d backward");
-  // One chunk writes gw itself; more write partial gradients, summed below in chunk order.
-  Tensor partials = chunks.count == 1 ? gw : make_tensor({chunks.count, wsize}, kFloat32, "conv2d backward");
+  Tensor gb = with_bias ? make_tensor({g.oc}, kFloat32, "conv2d backward") : Tensor();
+  const bool one = chunks.count == 1;
+  Tensor partials = one ? gw : make_tensor({chunks.count, wsize}, kFloat32, "conv2d backward");
+  Tensor bias_partials = !with_bias || one ? gb : make_tensor({chunks.count, g.oc}, kFloat32, "conv2d backward");
   float* xd = contiguous_data<float>(x);
   float* gd = contiguous_data<float>(grad_out);
   float* pd = contiguous_data<float>(partials);
+  float* bd = with_bias ? contiguous_data<float>(bias_partials) : nullptr;
   for_chunks(chunks, flops_of(g), "conv2d backward", [&](std::int64_t i) {
     const std::int64_t n0 = i * chunks.size, mb = std::min(chunks.size, g.n - n0);
     const Plan& p = *plans->of(mb, chunks.size);
-    run_chunk(p, xd + n0 * g.c * g.h * g.w, gd + n0 * g.oc * g.oh * g.ow, false, nullptr, pd + i * wsize);
+    run_chunk(p, xd + n0 * g.c * g.h * g.w, gd + n0 * g.oc * g.oh * g.ow, false, bd ? bd + i * g.oc : nullptr,
+              pd + i * wsize);
   });
-  if (chunks.count > 1) {
-    float* out = contiguous_data<float>(gw);
-    const std::int64_t count = chunks.count;
-    parallel_for(0, wsize, detail::kElementwiseGrain / count + 1, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t e = begin; e < end; ++e) {
-        float s = pd[e];
-        for (std::int64_t i = 1; i < count; ++i) s += pd[i * wsize + e];
-        out[e] = s;
-      }
-    });
+  if (!one) {
+    sum_rows_in_order(pd, chunks.count, wsize, contiguous_data<float>(gw));
+    if (with_bias) sum_rows_in_order(bd, chunks.count, g.oc, contiguous_data<float>(gb));
   }
+  if (with_bias) *bias_grad = gb;
   return gw;
 }
 

@@ -230,9 +230,9 @@ Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvG
   });
 }
 
-Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g) {
+Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g, Tensor* bias_grad) {
   if (x.dtype() == kFloat32)
-    if (Tensor gw = dnnl_conv::conv_weight_grad(x, grad_out, g); gw.defined()) return gw;
+    if (Tensor gw = dnnl_conv::conv_weight_grad(x, grad_out, g, bias_grad); gw.defined()) return gw;
   return by_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t K = patch_rows(g), P = columns(g), opg = g.oc_per_group();

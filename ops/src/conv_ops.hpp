@@ -42,7 +42,9 @@ Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeome
 namespace raw {
 Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g);
 Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvGeometry& g);
-Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g);
+// With bias_grad, also the bias gradient Σ over (n, y, x) of grad_out, where the kernel can sum it on
+// its own pass over grad_out (oneDNN's primitive); otherwise *bias_grad is left undefined.
+Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g, Tensor* bias_grad = nullptr);
 }  // namespace raw
 
 // The float32 fast path on oneDNN's convolution primitives (conv_dnnl.cpp): the raw kernels' results
@@ -51,7 +53,7 @@ Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeome
 namespace dnnl_conv {
 Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g);
 Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight, const ConvGeometry& g);
-Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g);
+Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out, const ConvGeometry& g, Tensor* bias_grad = nullptr);
 }  // namespace dnnl_conv
 
 }  // namespace xgrad::conv_detail
