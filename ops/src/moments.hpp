@@ -49,6 +49,17 @@ struct FourLanes {
   double fold() const { return fold_lanes((v[0] + v[1]) + (v[2] + v[3])); }
 };
 
+// Calls add(k, chain) for each whole group of 8 values k .. k + 7 of a run of n, in fixed turns over
+// the four chains (the order the sums' bits depend on); returns where the last, partial group starts.
+template <class Add>
+std::int64_t over_four_chains(std::int64_t n, Add add) {
+  std::int64_t k = 0;
+  for (; k + 32 <= n; k += 32)
+    for (int chain = 0; chain < 4; ++chain) add(k + 8 * chain, chain);
+  for (; k + 8 <= n; k += 8) add(k, 0);
+  return k;
+}
+
 // Σg and Σg·(x − μ) over a run in one pass, in 32 double lanes each (batch norm's backward). Written
 // with vectors: as lane_sum with two sums reading two arrays, the compiler left every lane scalar.
 template <class T>
@@ -64,11 +75,7 @@ std::pair<double, double> sums_g_and_g_centered(const T* g, const T* x, std::int
     sum_g.v[chain] += gd;
     sum_gc.v[chain] += gd * (xd - mu);
   };
-  std::int64_t k = 0;
-  for (; k + 32 <= n; k += 32)
-    for (int chain = 0; chain < 4; ++chain) add(k + 8 * chain, chain);
-  for (; k + 8 <= n; k += 8) add(k, 0);
-  for (; k < n; ++k) sum_g.v[0][0] += g[k], sum_gc.v[0][0] += static_cast<double>(g[k]) * (x[k] - mu);
+  for (std::int64_t k = over_four_chains(n, add); k < n; ++k) sum_g.v[0][0] += g[k], sum_gc.v[0][0] += static_cast<double>(g[k]) * (x[k] - mu);
   return {sum_g.fold(), sum_gc.fold()};
 }
 
@@ -87,11 +94,7 @@ std::pair<double, double> sums_shifted(const T* x, std::int64_t n, double s) {
     sum.v[chain] += d;
     sum_sq.v[chain] += d * d;
   };
-  std::int64_t k = 0;
-  for (; k + 32 <= n; k += 32)
-    for (int chain = 0; chain < 4; ++chain) add(k + 8 * chain, chain);
-  for (; k + 8 <= n; k += 8) add(k, 0);
-  for (; k < n; ++k) {
+  for (std::int64_t k = over_four_chains(n, add); k < n; ++k) {
     const double d = static_cast<double>(x[k]) - s;
     sum.v[0][0] += d, sum_sq.v[0][0] += d * d;
   }
